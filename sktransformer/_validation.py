@@ -1,0 +1,129 @@
+"""Validation of time-series panels: ``(n_series, n_timepoints, n_channels)``.
+
+Shared by the classifier and the preprocessing transformers. Built on
+scikit-learn's :func:`~sklearn.utils.check_array`, which already gives clear
+messages for sparse, complex, non-numeric, empty and non-finite input; this module
+adds what is specific to 3D panels (dimensions, empty time axis, the shape seen at
+fit) and always returns a new or read-only-safe array, never modifying the
+caller's data.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+from sklearn.utils import check_array
+
+__all__ = ["check_series", "check_series_shape"]
+
+_EXPECTED = (
+    "a 3D array of shape (n_series, n_timepoints, n_channels) or a 2D array of "
+    "shape (n_series, n_timepoints) for univariate series"
+)
+
+
+def check_series(X, *, dtype=np.float32, ensure_min_samples=1, input_name="X"):
+    """Validate a panel of series and return it as a 3D float array.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_series, n_timepoints, n_channels) or \
+            (n_series, n_timepoints)
+        The series. Lists and any real dtype are accepted; 2D input is taken as
+        univariate.
+    dtype : numpy dtype, default=np.float32
+        dtype of the returned array (no copy if ``X`` already has it).
+    ensure_min_samples : int, default=1
+        Minimum number of series.
+    input_name : str, default="X"
+        Name used in error messages.
+
+    Returns
+    -------
+    ndarray of shape (n_series, n_timepoints, n_channels)
+        A view of ``X`` when no conversion was needed, else a converted copy.
+
+    Raises
+    ------
+    TypeError
+        Sparse input.
+    ValueError
+        Wrong number of dimensions, no series, no time points or channels,
+        NaN or infinity, complex or non-numeric values, ragged series.
+    """
+    if isinstance(X, np.ndarray) and X.ndim in (0, 1) or _is_scalar(X):
+        ndim = np.ndim(X)
+        raise ValueError(
+            f"Expected {_EXPECTED}; got a {ndim}D {input_name} with shape "
+            f"{np.shape(X)}. Reshape a single series with X.reshape(1, -1) or "
+            "a set of scalar features with X.reshape(-1, 1)."
+        )
+    try:
+        X = check_array(
+            X,
+            accept_sparse=False,
+            dtype=dtype,
+            allow_nd=True,
+            ensure_min_samples=ensure_min_samples,
+            ensure_all_finite=True,
+            input_name=input_name,
+        )
+    except ValueError as exc:
+        message = str(exc)
+        if "inhomogeneous" in message or "sequence" in message:
+            raise ValueError(
+                f"{input_name} could not be read as {_EXPECTED}: its series have "
+                f"different lengths or shapes (ragged input). Pad or resample them "
+                f"to a common length first. Details: {message}"
+            ) from None
+        raise
+    if X.ndim == 2:
+        X = X[:, :, np.newaxis]
+    elif X.ndim != 3:
+        raise ValueError(
+            f"Expected {_EXPECTED}; got {input_name} with {X.ndim} dimensions and "
+            f"shape {X.shape}."
+        )
+    if X.shape[1] < 1 or X.shape[2] < 1:
+        raise ValueError(
+            f"{input_name} has shape {X.shape}: series need at least 1 time point "
+            "and 1 channel."
+        )
+    return X
+
+
+def check_series_shape(X, expected_shape, estimator_name):
+    """Raise ``ValueError`` unless the series in ``X`` have ``expected_shape``.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_series, n_timepoints, n_channels)
+    expected_shape : tuple of int
+        ``(n_timepoints, n_channels)`` seen at fit.
+    estimator_name : str
+    """
+    got = tuple(X.shape[1:])
+    expected = tuple(expected_shape)
+    if got == expected:
+        return
+    if got[0] != expected[0]:
+        # The first sentence is scikit-learn's wording for a feature-count
+        # mismatch (n_features_in_ is the number of time points).
+        head = (
+            f"X has {got[0]} features, but {estimator_name} is expecting "
+            f"{expected[0]} features as input."
+        )
+    else:
+        head = (
+            f"X has {got[1]} channels, but {estimator_name} is expecting "
+            f"{expected[1]} channels as input."
+        )
+    raise ValueError(
+        f"{head} Expected series of shape (n_timepoints, n_channels) = {expected} "
+        f"as seen during fit, got {got} (X.shape = {X.shape})."
+    )
+
+
+def _is_scalar(X):
+    return isinstance(X, (numbers.Number, str, bytes))

@@ -1,0 +1,506 @@
+"""The scikit-learn estimator: :class:`TransformerTimeSeriesClassifier`.
+
+It subclasses scikeras' :class:`~scikeras.wrappers.KerasClassifier` and uses its
+hooks (``_keras_build_fn``, ``_validate_data``, ``target_encoder``,
+``_fit_keras_model``) for what differs from a tabular Keras model: 3D series
+input, the seed network built from the fitted shape, a stratified validation
+split with early stopping, and the repairs scikeras 0.13 needs under
+scikit-learn >= 1.6 (estimator tags, global state left behind by a seeded fit).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import numbers
+from numbers import Integral, Real
+
+import keras
+import numpy as np
+from scikeras.utils.transformers import ClassifierLabelEncoder
+from scikeras.wrappers import BaseWrapper, KerasClassifier
+from sklearn.base import BaseEstimator
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state, column_or_1d
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._tags import ClassifierTags
+from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import (
+    assert_all_finite,
+    check_consistent_length,
+    check_is_fitted,
+)
+
+from ._global_state import preserved_global_state
+from ._validation import check_series, check_series_shape
+from .network import build_transformer_classifier
+
+__all__ = ["TransformerTimeSeriesClassifier"]
+
+
+class TransformerTimeSeriesClassifier(KerasClassifier):
+    """Transformer classifier for time series, as a scikit-learn estimator.
+
+    The network is the Transformer encoder of the Keras example "Timeseries
+    classification with a Transformer model" (pre-norm blocks of multi-head
+    self-attention and a position-wise feed-forward layer, global average
+    pooling, an MLP head). It is built at ``fit`` from the shape of the series,
+    and every default below reproduces the example's recipe.
+
+    Parameters
+    ----------
+    head_size : int, default=256
+        Size of each attention head (``key_dim`` of ``MultiHeadAttention``).
+    num_heads : int, default=4
+        Number of attention heads.
+    ff_dim : int, default=4
+        Filters of the feed-forward (1x1 convolution) layer of each block.
+    num_transformer_blocks : int, default=4
+        Number of encoder blocks.
+    mlp_units : tuple of int, default=(128,)
+        Widths of the ReLU layers of the classification head.
+    dropout : float, default=0.25
+        Dropout inside the encoder blocks, in [0, 1).
+    mlp_dropout : float, default=0.4
+        Dropout in the classification head, in [0, 1).
+    learning_rate : float, default=1e-4
+        Learning rate of the Adam optimizer.
+    batch_size : int, default=64
+        Series per gradient step (also used for prediction).
+    epochs : int, default=200
+        Maximum number of passes over the training series.
+    validation_split : float, default=0.2
+        Fraction of the training series held out, stratified by class, to
+        monitor ``val_loss`` for early stopping. 0 disables the hold-out (early
+        stopping then monitors the training loss).
+    early_stopping : bool, default=True
+        Stop when the monitored loss has not improved for ``patience`` epochs
+        and restore the weights of the best epoch.
+    patience : int, default=10
+        Epochs without improvement before early stopping.
+    callbacks : list of keras.callbacks.Callback, default=None
+        Extra Keras callbacks for ``fit``.
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes in the loss, as in scikit-learn.
+    warm_start : bool, default=False
+        If True, ``fit`` continues training the already fitted network.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, dropout, the validation split and
+        shuffling. An integer gives reproducible fits; the process' global
+        random state is left untouched either way.
+    verbose : int, default=0
+        Keras' verbosity during ``fit`` and ``predict``.
+
+    Attributes
+    ----------
+    model_ : keras.Model
+        The fitted network.
+    classes_ : ndarray of shape (n_classes,)
+        The class labels, sorted.
+    n_classes_ : int
+        Number of classes.
+    n_timepoints_in_ : int
+        Length of the series seen during ``fit``.
+    n_channels_in_ : int
+        Number of channels of the series seen during ``fit``.
+    n_features_in_ : int
+        Same as ``n_timepoints_in_`` (scikit-learn counts ``X.shape[1]``).
+    history_ : dict of str to list of float
+        Per-epoch training (and validation) loss and accuracy.
+
+    See Also
+    --------
+    sktransformer.network.build_transformer_classifier : The Keras network.
+    sktransformer.preprocessing.TimeSeriesStandardScaler : Per-series scaling.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktransformer import TransformerTimeSeriesClassifier
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(40, 16, 1))
+    >>> y = np.where(X[:, :8, 0].mean(axis=1) > 0, "up", "down")
+    >>> clf = TransformerTimeSeriesClassifier(
+    ...     head_size=8, num_heads=2, num_transformer_blocks=1, mlp_units=(8,),
+    ...     epochs=2, random_state=0)
+    >>> clf.fit(X, y).predict_proba(X[:3]).shape
+    (3, 2)
+    >>> clf.classes_
+    array(['down', 'up'], dtype='<U4')
+    """
+
+    _parameter_constraints: dict = {
+        "head_size": [Interval(Integral, 1, None, closed="left")],
+        "num_heads": [Interval(Integral, 1, None, closed="left")],
+        "ff_dim": [Interval(Integral, 1, None, closed="left")],
+        "num_transformer_blocks": [Interval(Integral, 0, None, closed="left")],
+        "mlp_units": [list, tuple],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "mlp_dropout": [Interval(Real, 0, 1, closed="left")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "validation_split": [Interval(Real, 0, 1, closed="left")],
+        "early_stopping": ["boolean"],
+        "patience": [Interval(Integral, 0, None, closed="left")],
+        "callbacks": [list, tuple, keras.callbacks.Callback, None],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+        "warm_start": ["boolean"],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        *,
+        head_size=256,
+        num_heads=4,
+        ff_dim=4,
+        num_transformer_blocks=4,
+        mlp_units=(128,),
+        dropout=0.25,
+        mlp_dropout=0.4,
+        learning_rate=1e-4,
+        batch_size=64,
+        epochs=200,
+        validation_split=0.2,
+        early_stopping=True,
+        patience=10,
+        callbacks=None,
+        class_weight=None,
+        warm_start=False,
+        random_state=None,
+        verbose=0,
+    ):
+        # Stored untouched, as scikit-learn requires; validated in ``fit``.
+        # (scikeras' own __init__ is not called: it would add parameters such as
+        # ``model``, ``optimizer`` and ``loss`` that this estimator fixes.)
+        self.head_size = head_size
+        self.num_heads = num_heads
+        self.ff_dim = ff_dim
+        self.num_transformer_blocks = num_transformer_blocks
+        self.mlp_units = mlp_units
+        self.dropout = dropout
+        self.mlp_dropout = mlp_dropout
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.epochs = epochs
+        self.validation_split = validation_split
+        self.early_stopping = early_stopping
+        self.patience = patience
+        self.callbacks = callbacks
+        self.class_weight = class_weight
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ #
+    # scikit-learn contract repairs
+    # ------------------------------------------------------------------ #
+    def __sklearn_tags__(self):
+        # scikeras 0.13 declares its tags through the pre-1.6 ``_more_tags`` and
+        # inherits ``BaseEstimator`` before ``ClassifierMixin``, so under
+        # scikit-learn >= 1.6 it reports no estimator type at all.
+        tags = super().__sklearn_tags__()
+        tags.estimator_type = "classifier"
+        tags.classifier_tags = ClassifierTags(multi_class=True, multi_label=False)
+        tags.regressor_tags = None
+        tags.target_tags.required = True
+        tags.target_tags.single_output = True
+        tags.target_tags.multi_output = False
+        tags.input_tags.two_d_array = True
+        tags.input_tags.three_d_array = True
+        tags.input_tags.sparse = False
+        return tags
+
+    def __repr__(self, N_CHAR_MAX=700):
+        # scikit-learn's compact repr (only non-default parameters) instead of
+        # scikeras' one-line-per-parameter listing.
+        return BaseEstimator.__repr__(self, N_CHAR_MAX=N_CHAR_MAX)
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "model_")
+
+    # ------------------------------------------------------------------ #
+    # Validation
+    # ------------------------------------------------------------------ #
+    def _validate_hyperparameters(self):
+        self._validate_params()
+        units = self.mlp_units
+        if not all(
+            isinstance(u, numbers.Integral) and not isinstance(u, bool) and u >= 1
+            for u in units
+        ):
+            raise ValueError(
+                "The 'mlp_units' parameter of TransformerTimeSeriesClassifier must "
+                f"be a tuple of positive ints. Got {units!r} instead."
+            )
+
+    def _validate_data(self, X=None, y=None, reset=False, y_numeric=False):
+        """scikeras hook: validate series and labels, record or check shapes."""
+        if X is not None:
+            X = check_series(X)
+            if reset:
+                self.n_timepoints_in_, self.n_channels_in_ = X.shape[1:]
+                self.n_features_in_ = X.shape[1]
+                self.X_dtype_ = X.dtype
+            else:
+                check_series_shape(
+                    X,
+                    (self.n_timepoints_in_, self.n_channels_in_),
+                    type(self).__name__,
+                )
+        if y is not None:
+            y = column_or_1d(y, warn=True)
+            if y.dtype.kind in "fc":
+                assert_all_finite(y, input_name="y")
+            check_classification_targets(y)
+            if X is not None:
+                check_consistent_length(X, y)
+            if reset:
+                known = getattr(self, "classes_", None)
+                n_classes = len(np.unique(y)) if known is None else len(known)
+                if n_classes < 2:
+                    raise ValueError(
+                        f"{type(self).__name__} needs samples of at least 2 classes "
+                        f"in the data, but the data contains only one class: "
+                        f"{np.unique(y)[0]!r}."
+                    )
+        return X, y
+
+    @property
+    def target_encoder(self):
+        """scikeras hook: labels -> ordinal codes for the softmax output."""
+        categories = "auto" if self.classes_ is None else [self.classes_]
+        return ClassifierLabelEncoder(
+            loss="sparse_categorical_crossentropy", categories=categories
+        )
+
+    # ------------------------------------------------------------------ #
+    # Network
+    # ------------------------------------------------------------------ #
+    def _check_model_param(self):
+        # scikeras hook: this estimator always builds its own network.
+        return self._keras_build_fn
+
+    def _keras_build_fn(self, meta):
+        model = build_transformer_classifier(
+            (meta["n_timepoints_in_"], meta["n_channels_in_"]),
+            n_classes=meta["n_classes_"],
+            head_size=self.head_size,
+            num_heads=self.num_heads,
+            ff_dim=self.ff_dim,
+            num_transformer_blocks=self.num_transformer_blocks,
+            mlp_units=tuple(self.mlp_units),
+            dropout=self.dropout,
+            mlp_dropout=self.mlp_dropout,
+        )
+        model.compile(
+            optimizer=keras.optimizers.Adam(learning_rate=self.learning_rate),
+            loss="sparse_categorical_crossentropy",
+            metrics=["accuracy"],
+        )
+        return model
+
+    # ------------------------------------------------------------------ #
+    # Training
+    # ------------------------------------------------------------------ #
+    def fit(self, X, y, sample_weight=None, **kwargs):
+        """Build the network for the series' shape and train it.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_series, n_timepoints, n_channels) or \
+                (n_series, n_timepoints)
+            Training series; 2D input is taken as univariate.
+        y : array-like of shape (n_series,)
+            Class labels of any kind (ints, strings...).
+        sample_weight : array-like of shape (n_series,), default=None
+            Per-series weights in the loss.
+        **kwargs : dict
+            Passed to ``keras.Model.fit`` (prefer the estimator's parameters).
+
+        Returns
+        -------
+        self : TransformerTimeSeriesClassifier
+            The fitted estimator.
+        """
+        self._validate_hyperparameters()
+        # KerasClassifier.fit is bypassed: it multiplies the caller's
+        # sample_weight array in place by the class weights. Class weights are
+        # applied in ``_fit_keras_model`` instead, on a copy.
+        self.classes_ = None
+        return BaseWrapper.fit(self, X, y, sample_weight=sample_weight, **kwargs)
+
+    def partial_fit(self, X, y, classes=None, sample_weight=None, **kwargs):
+        """Train for one epoch, building the network on the first call.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_series, n_timepoints[, n_channels])
+        y : array-like of shape (n_series,)
+        classes : array-like of shape (n_classes,), default=None
+            All classes; needed on the first call if ``y`` lacks some.
+        sample_weight : array-like of shape (n_series,), default=None
+        **kwargs : dict
+            Passed to ``keras.Model.fit``.
+
+        Returns
+        -------
+        self : TransformerTimeSeriesClassifier
+        """
+        self._validate_hyperparameters()
+        self.classes_ = (
+            np.asarray(classes) if classes is not None else getattr(self, "classes_", None)
+        )
+        return BaseWrapper.partial_fit(
+            self, X, y, sample_weight=sample_weight, **kwargs
+        )
+
+    def _fit(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
+        # With a seed, scikeras seeds the global generators around building and
+        # fitting; this block puts the caller's global random and determinism
+        # state back afterwards. Without a seed nothing is seeded, and the global
+        # generators simply advance, as with any unseeded estimator.
+        with self._global_state_guard():
+            super()._fit(
+                X,
+                y,
+                sample_weight=sample_weight,
+                warm_start=warm_start,
+                epochs=epochs,
+                initial_epoch=initial_epoch,
+                **kwargs,
+            )
+
+    def initialize(self, X, y):
+        """Build the network without training it (see scikeras)."""
+        self._validate_hyperparameters()
+        with self._global_state_guard():
+            self.classes_ = None
+            BaseWrapper.initialize(self, X, y)
+        return self
+
+    def _global_state_guard(self):
+        if self.random_state is None:
+            return contextlib.nullcontext()
+        return preserved_global_state()
+
+    def _fit_keras_model(
+        self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs
+    ):
+        """scikeras hook: stratified hold-out and early stopping around fit."""
+        if self.class_weight is not None:
+            weights = self._class_sample_weight(y)
+            sample_weight = weights if sample_weight is None else sample_weight * weights
+        monitor = "loss"
+        if self.validation_split > 0 and "validation_data" not in kwargs:
+            X, y, sample_weight, validation_data = self._holdout(X, y, sample_weight)
+            kwargs["validation_data"] = validation_data
+            monitor = "val_loss"
+        kwargs["validation_split"] = 0.0
+        user_callbacks = self._fit_callbacks
+        callbacks = list(user_callbacks)
+        if self.early_stopping:
+            callbacks.append(
+                keras.callbacks.EarlyStopping(
+                    monitor=monitor,
+                    patience=self.patience,
+                    restore_best_weights=True,
+                )
+            )
+        self._fit_callbacks = callbacks
+        try:
+            super()._fit_keras_model(
+                X,
+                y,
+                sample_weight=sample_weight,
+                warm_start=warm_start,
+                epochs=epochs,
+                initial_epoch=initial_epoch,
+                **kwargs,
+            )
+        finally:
+            self._fit_callbacks = user_callbacks
+
+    def _class_sample_weight(self, y_codes):
+        """Per-series weights from ``class_weight`` (y is encoded as codes)."""
+        class_weight = self.class_weight
+        if isinstance(class_weight, dict):
+            unknown = set(class_weight) - set(self.classes_.tolist())
+            if unknown:
+                raise ValueError(
+                    f"class_weight names classes {sorted(unknown, key=str)} that are "
+                    f"not in the training labels {self.classes_.tolist()}."
+                )
+            class_weight = {
+                code: class_weight.get(label, 1.0)
+                for code, label in enumerate(self.classes_.tolist())
+            }
+        return compute_sample_weight(class_weight, y_codes).astype(np.float32)
+
+    def _holdout(self, X, y, sample_weight):
+        """Split off ``validation_split`` of the series, stratified by class."""
+        rng = check_random_state(self._random_state)
+        arrays = [X, y] if sample_weight is None else [X, y, sample_weight]
+        try:
+            parts = train_test_split(
+                *arrays,
+                test_size=self.validation_split,
+                stratify=y,
+                random_state=rng,
+            )
+        except ValueError as exc:
+            counts = dict(zip(*np.unique(y, return_counts=True), strict=True))
+            raise ValueError(
+                f"validation_split={self.validation_split} cannot hold out a "
+                f"stratified validation set from {len(y)} series with class "
+                f"counts {counts} (codes in classes_ order): every class needs "
+                "at least 2 series and the validation set at least one series "
+                "per class. Use more data, a larger validation_split, or "
+                f"validation_split=0 to train without a hold-out. ({exc})"
+            ) from None
+        train, val = parts[0::2], parts[1::2]
+        if sample_weight is None:
+            return train[0], train[1], None, (val[0], val[1])
+        return train[0], train[1], train[2], (val[0], val[1], val[2])
+
+    # ------------------------------------------------------------------ #
+    # Prediction
+    # ------------------------------------------------------------------ #
+    def predict_proba(self, X, **kwargs):
+        """Class probabilities of each series.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_series, n_timepoints[, n_channels])
+            Series of the shape seen during ``fit``.
+        **kwargs : dict
+            Passed to ``keras.Model.predict``.
+
+        Returns
+        -------
+        ndarray of shape (n_series, n_classes)
+            Probabilities, columns in the order of ``classes_``.
+        """
+        check_is_fitted(self)
+        proba = self._predict_raw(X=X, **kwargs)
+        return np.asarray(proba).reshape(-1, self.n_classes_)
+
+    def predict(self, X, **kwargs):
+        """Most probable class of each series.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_series, n_timepoints[, n_channels])
+            Series of the shape seen during ``fit``.
+        **kwargs : dict
+            Passed to ``keras.Model.predict``.
+
+        Returns
+        -------
+        ndarray of shape (n_series,)
+            Labels from ``classes_``.
+        """
+        proba = self.predict_proba(X, **kwargs)
+        return self.classes_[np.argmax(proba, axis=1)]

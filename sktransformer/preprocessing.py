@@ -1,0 +1,107 @@
+"""Preprocessing transformers for panels of time series (scikit-learn API)."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from ._validation import check_series, check_series_shape
+
+__all__ = ["TimeSeriesStandardScaler"]
+
+
+class TimeSeriesStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """Z-normalise every series, channel by channel, over its own time axis.
+
+    Each series ``x`` (one channel of one sample) becomes
+    ``(x - mean(x)) / std(x)``; a constant series becomes all zeros. This is the
+    normalisation of the UCR archive, applied per series: nothing is learned
+    from the training set, so train and test series are scaled alike. ``fit``
+    only records the series' shape, which ``transform`` then checks.
+
+    Parameters
+    ----------
+    with_mean : bool, default=True
+        Subtract each series' mean.
+    with_std : bool, default=True
+        Divide by each series' standard deviation.
+
+    Attributes
+    ----------
+    n_timepoints_in_ : int
+        Length of the series seen during ``fit``.
+    n_channels_in_ : int
+        Channels of the series seen during ``fit``.
+    n_features_in_ : int
+        Same as ``n_timepoints_in_``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktransformer.preprocessing import TimeSeriesStandardScaler
+    >>> X = np.array([[[1.0], [2.0], [3.0]], [[10.0], [10.0], [10.0]]])
+    >>> TimeSeriesStandardScaler().fit_transform(X)[:, :, 0].round(3)
+    array([[-1.225,  0.   ,  1.225],
+           [ 0.   ,  0.   ,  0.   ]])
+    """
+
+    _parameter_constraints: dict = {
+        "with_mean": ["boolean"],
+        "with_std": ["boolean"],
+    }
+
+    def __init__(self, *, with_mean=True, with_std=True):
+        self.with_mean = with_mean
+        self.with_std = with_std
+
+    def fit(self, X, y=None):
+        """Record the shape of the series.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_series, n_timepoints[, n_channels])
+        y : ignored
+
+        Returns
+        -------
+        self : TimeSeriesStandardScaler
+        """
+        self._validate_params()
+        X = check_series(X, dtype=(np.float64, np.float32))
+        self.n_timepoints_in_, self.n_channels_in_ = X.shape[1:]
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def transform(self, X):
+        """Z-normalise each series and channel.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_series, n_timepoints[, n_channels])
+
+        Returns
+        -------
+        ndarray of the same shape as X
+            A new array (``X`` is never modified); float32 input stays float32.
+        """
+        check_is_fitted(self)
+        two_d = np.ndim(X) == 2
+        X = check_series(X, dtype=(np.float64, np.float32))
+        check_series_shape(
+            X, (self.n_timepoints_in_, self.n_channels_in_), type(self).__name__
+        )
+        out = np.array(X, copy=True)
+        if self.with_mean:
+            out -= out.mean(axis=1, keepdims=True)
+        if self.with_std:
+            std = out.std(axis=1, keepdims=True)
+            std[std == 0] = 1.0
+            out /= std
+        return out[:, :, 0] if two_d else out
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
