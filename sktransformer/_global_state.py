@@ -73,7 +73,7 @@ def preserved_global_state():
     True
     """
     python_state = random.getstate()
-    numpy_state = np.random.get_state()
+    numpy_state = np.random.get_state()  # noqa: NPY002 (the legacy global)
     keras_attrs = {
         name: _keras_global_state.get_global_attribute(name)
         for name in _KERAS_GLOBAL_ATTRIBUTES
@@ -92,7 +92,7 @@ def preserved_global_state():
         yield
     finally:
         random.setstate(python_state)
-        np.random.set_state(numpy_state)
+        np.random.set_state(numpy_state)  # noqa: NPY002
         for name, value in keras_attrs.items():
             _keras_global_state.set_global_attribute(name, value)
         if env_value is None:

@@ -23,7 +23,14 @@ _EXPECTED = (
 )
 
 
-def check_series(X, *, dtype=np.float32, ensure_min_samples=1, input_name="X"):
+def check_series(
+    X,
+    *,
+    dtype=np.float32,
+    ensure_min_samples=1,
+    input_name="X",
+    return_input_ndim=False,
+):
     """Validate a panel of series and return it as a 3D float array.
 
     Parameters
@@ -38,11 +45,15 @@ def check_series(X, *, dtype=np.float32, ensure_min_samples=1, input_name="X"):
         Minimum number of series.
     input_name : str, default="X"
         Name used in error messages.
+    return_input_ndim : bool, default=False
+        Also return the number of dimensions of the input (2 or 3).
 
     Returns
     -------
     ndarray of shape (n_series, n_timepoints, n_channels)
         A view of ``X`` when no conversion was needed, else a converted copy.
+    input_ndim : int
+        Only with ``return_input_ndim=True``.
 
     Raises
     ------
@@ -56,8 +67,8 @@ def check_series(X, *, dtype=np.float32, ensure_min_samples=1, input_name="X"):
         ndim = np.ndim(X)
         raise ValueError(
             f"Expected {_EXPECTED}; got a {ndim}D {input_name} with shape "
-            f"{np.shape(X)}. Reshape a single series with X.reshape(1, -1) or "
-            "a set of scalar features with X.reshape(-1, 1)."
+            f"{np.shape(X)}. Reshape your data: X.reshape(1, -1) for a single "
+            "series, or X.reshape(-1, 1) for a set of length-1 series."
         )
     try:
         X = check_array(
@@ -78,6 +89,7 @@ def check_series(X, *, dtype=np.float32, ensure_min_samples=1, input_name="X"):
                 f"to a common length first. Details: {message}"
             ) from None
         raise
+    input_ndim = X.ndim
     if X.ndim == 2:
         X = X[:, :, np.newaxis]
     elif X.ndim != 3:
@@ -90,7 +102,7 @@ def check_series(X, *, dtype=np.float32, ensure_min_samples=1, input_name="X"):
             f"{input_name} has shape {X.shape}: series need at least 1 time point "
             "and 1 channel."
         )
-    return X
+    return (X, input_ndim) if return_input_ndim else X
 
 
 def check_series_shape(X, expected_shape, estimator_name):

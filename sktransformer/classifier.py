@@ -351,7 +351,9 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         """
         self._validate_hyperparameters()
         self.classes_ = (
-            np.asarray(classes) if classes is not None else getattr(self, "classes_", None)
+            np.asarray(classes)
+            if classes is not None
+            else getattr(self, "classes_", None)
         )
         return BaseWrapper.partial_fit(
             self, X, y, sample_weight=sample_weight, **kwargs
@@ -392,7 +394,9 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         """scikeras hook: stratified hold-out and early stopping around fit."""
         if self.class_weight is not None:
             weights = self._class_sample_weight(y)
-            sample_weight = weights if sample_weight is None else sample_weight * weights
+            sample_weight = (
+                weights if sample_weight is None else sample_weight * weights
+            )
         monitor = "loss"
         if self.validation_split > 0 and "validation_data" not in kwargs:
             X, y, sample_weight, validation_data = self._holdout(X, y, sample_weight)

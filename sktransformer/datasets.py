@@ -115,7 +115,9 @@ def load_ucr(
     path = ucr_path(name, split, data_home)
     if not path.is_file():
         if not download:
-            raise FileNotFoundError(_missing_message(path, name, reason="download=False"))
+            raise FileNotFoundError(
+                _missing_message(path, name, reason="download=False")
+            )
         _download(f"{base_url.rstrip('/')}/{name}/{path.name}", path, name)
     _verify_checksum(path)
     return _parse_tsv(path, dtype)

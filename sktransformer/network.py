@@ -74,9 +74,7 @@ def transformer_encoder(
     x = layers.Dropout(dropout, name=_name("attn_dropout"))(x)
     res = layers.Add(name=_name("attn_residual"))([x, inputs])
 
-    x = layers.LayerNormalization(epsilon=LAYER_NORM_EPSILON, name=_name("norm2"))(
-        res
-    )
+    x = layers.LayerNormalization(epsilon=LAYER_NORM_EPSILON, name=_name("norm2"))(res)
     x = layers.Conv1D(
         filters=ff_dim, kernel_size=1, activation="relu", name=_name("ff_in")
     )(x)

@@ -86,8 +86,9 @@ class TimeSeriesStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstim
             A new array (``X`` is never modified); float32 input stays float32.
         """
         check_is_fitted(self)
-        two_d = np.ndim(X) == 2
-        X = check_series(X, dtype=(np.float64, np.float32))
+        X, input_ndim = check_series(
+            X, dtype=(np.float64, np.float32), return_input_ndim=True
+        )
         check_series_shape(
             X, (self.n_timepoints_in_, self.n_channels_in_), type(self).__name__
         )
@@ -98,7 +99,7 @@ class TimeSeriesStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstim
             std = out.std(axis=1, keepdims=True)
             std[std == 0] = 1.0
             out /= std
-        return out[:, :, 0] if two_d else out
+        return out[:, :, 0] if input_ndim == 2 else out
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

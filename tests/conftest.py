@@ -1,0 +1,45 @@
+"""Shared fixtures: tiny networks and short series keep the suite fast."""
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+_SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+if "SKTRANSFORMER_DATA" not in os.environ and _SHARED_DATA.is_dir():
+    os.environ["SKTRANSFORMER_DATA"] = str(_SHARED_DATA)
+
+#: A network small enough to fit in about a second, with the seed's structure.
+TINY = dict(
+    head_size=4,
+    num_heads=2,
+    ff_dim=2,
+    num_transformer_blocks=1,
+    mlp_units=(8,),
+    dropout=0.1,
+    mlp_dropout=0.1,
+    learning_rate=1e-2,
+    batch_size=16,
+    epochs=3,
+    validation_split=0.0,
+    early_stopping=False,
+)
+
+
+@pytest.fixture
+def tiny_params():
+    return dict(TINY)
+
+
+@pytest.fixture
+def series_data():
+    """60 univariate series of length 12; the class is the sign of the mean."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 12, 1)).astype(np.float32)
+    shift = np.where(np.arange(60) % 2 == 0, 1.0, -1.0)
+    X += shift[:, None, None]
+    y = (shift > 0).astype(int)
+    return X, y

@@ -1,0 +1,101 @@
+"""The pure-Keras network: the seed's structure and parameter count."""
+
+import ast
+from collections import Counter
+
+import keras
+import numpy as np
+import pytest
+
+from sktransformer.network import build_transformer_classifier
+
+
+def test_seed_network_has_the_seed_parameter_count_and_layers():
+    model = build_transformer_classifier((500, 1), n_classes=2)
+    assert model.count_params() == 93_130
+
+    kinds = Counter(type(layer).__name__ for layer in model.layers)
+    assert kinds == {
+        "InputLayer": 1,
+        "LayerNormalization": 8,
+        "MultiHeadAttention": 4,
+        "Dropout": 9,
+        "Add": 8,
+        "Conv1D": 8,
+        "GlobalAveragePooling1D": 1,
+        "Dense": 2,
+    }
+    # Per-layer parameters of the seed's printed summary.
+    params = {
+        "LayerNormalization": {2},
+        "MultiHeadAttention": {7169},
+        "Conv1D": {8, 5},
+        "Dense": {64128, 258},
+    }
+    for layer in model.layers:
+        expected = params.get(type(layer).__name__)
+        if expected is not None:
+            assert layer.count_params() in expected, layer.name
+    assert model.get_layer("pool").output.shape == (None, 500)
+    assert model.output.shape == (None, 2)
+
+
+def test_blocks_are_pre_norm_in_the_seed_order():
+    model = build_transformer_classifier(
+        (20, 1), n_classes=2, head_size=4, num_heads=1, num_transformer_blocks=1
+    )
+    names = [type(layer).__name__ for layer in model.layers]
+    assert names == [
+        "InputLayer",
+        "LayerNormalization",
+        "MultiHeadAttention",
+        "Dropout",
+        "Add",
+        "LayerNormalization",
+        "Conv1D",
+        "Dropout",
+        "Conv1D",
+        "Add",
+        "GlobalAveragePooling1D",
+        "Dense",
+        "Dropout",
+        "Dense",
+    ]
+
+
+@pytest.mark.parametrize("shape, n_classes", [((7, 1), 3), ((30, 4), 2), ((1, 2), 5)])
+def test_any_series_shape_and_class_count(shape, n_classes):
+    model = build_transformer_classifier(
+        shape,
+        n_classes,
+        head_size=4,
+        num_heads=2,
+        num_transformer_blocks=2,
+        mlp_units=(6, 5),
+    )
+    proba = model.predict(np.zeros((3, *shape), dtype="float32"), verbose=0)
+    assert proba.shape == (3, n_classes)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
+
+
+def _imported_modules(path):
+    tree = ast.parse(open(path, encoding="utf-8").read())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            yield node.module
+
+
+def test_network_module_is_pure_keras():
+    """No scikit-learn and no backend import: layers and builders only."""
+    import sktransformer.network as network
+
+    roots = {name.split(".")[0] for name in _imported_modules(network.__file__)}
+    assert roots <= {"__future__", "collections", "keras", "typing"}, roots
+
+
+def test_builder_returns_an_uncompiled_keras_model():
+    model = build_transformer_classifier((5, 1), 2)
+    assert isinstance(model, keras.Model)
+    assert not model.compiled

@@ -1,0 +1,36 @@
+"""The per-series z-normalising scaler."""
+
+import numpy as np
+import pytest
+
+from sktransformer import TimeSeriesStandardScaler
+
+
+def test_each_series_and_channel_is_z_normalised():
+    rng = np.random.default_rng(0)
+    X = rng.normal(loc=5.0, scale=3.0, size=(4, 50, 2))
+    X[1, :, 1] = 7.0  # constant series
+    before = X.copy()
+    out = TimeSeriesStandardScaler().fit_transform(X)
+    np.testing.assert_array_equal(X, before)
+    assert out.shape == X.shape
+    mask = np.ones((4, 2), bool)
+    mask[1, 1] = False
+    np.testing.assert_allclose(out.mean(axis=1)[mask], 0.0, atol=1e-12)
+    np.testing.assert_allclose(out.std(axis=1)[mask], 1.0, rtol=1e-12)
+    np.testing.assert_array_equal(out[1, :, 1], 0.0)
+
+
+def test_2d_stays_2d_and_float32_stays_float32():
+    X = np.arange(12, dtype=np.float32).reshape(3, 4)
+    out = TimeSeriesStandardScaler().fit(X).transform(X)
+    assert out.shape == (3, 4) and out.dtype == np.float32
+
+
+def test_options_and_shape_check():
+    X = np.arange(12.0).reshape(2, 6, 1)
+    centred = TimeSeriesStandardScaler(with_std=False).fit_transform(X)
+    np.testing.assert_allclose(centred[0, :, 0], np.arange(6) - 2.5)
+    scaler = TimeSeriesStandardScaler().fit(X)
+    with pytest.raises(ValueError, match=r"\(6, 1\).*\(5, 1\)"):
+        scaler.transform(X[:, :5])
