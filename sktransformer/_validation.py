@@ -71,6 +71,14 @@ def check_series(
             "series, or X.reshape(-1, 1) for a set of length-1 series."
         )
     try:
+        if isinstance(X, (list, tuple)):
+            X = np.asarray(X)
+        kind = getattr(getattr(X, "dtype", None), "kind", None)
+        if kind in ("U", "S", "V"):
+            raise ValueError(
+                f"{input_name} holds strings or records (dtype {X.dtype}); "
+                "expected real numbers: could not convert it to float."
+            )
         X = check_array(
             X,
             accept_sparse=False,

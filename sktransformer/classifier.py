@@ -326,6 +326,7 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
             The fitted estimator.
         """
         self._validate_hyperparameters()
+        _require_y(self, y)
         # KerasClassifier.fit is bypassed: it multiplies the caller's
         # sample_weight array in place by the class weights. Class weights are
         # applied in ``_fit_keras_model`` instead, on a copy.
@@ -350,6 +351,7 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         self : TransformerTimeSeriesClassifier
         """
         self._validate_hyperparameters()
+        _require_y(self, y)
         self.classes_ = (
             np.asarray(classes)
             if classes is not None
@@ -508,3 +510,11 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         """
         proba = self.predict_proba(X, **kwargs)
         return self.classes_[np.argmax(proba, axis=1)]
+
+
+def _require_y(estimator, y):
+    if y is None:
+        raise ValueError(
+            f"{type(estimator).__name__} requires y to be passed, but the target y "
+            "is None."
+        )

@@ -1,0 +1,40 @@
+"""The main job: examples/forda.py trains the seed network on FordA."""
+
+import os
+import runpy
+import sys
+from pathlib import Path
+
+import pytest
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "forda.py"
+FORDA = Path(os.environ.get("SKTRANSFORMER_DATA", "")) / "UCR" / "FordA"
+
+
+@pytest.mark.skipif(
+    not (FORDA / "FordA_TRAIN.tsv").is_file(),
+    reason="FordA is not in $SKTRANSFORMER_DATA (CI sets it to ../shared/data)",
+)
+def test_quick_run_prints_test_accuracy(capsys, monkeypatch):
+    monkeypatch.setattr(
+        sys,
+        "argv",
+        [
+            str(EXAMPLE),
+            "--epochs",
+            "1",
+            "--train-size",
+            "100",
+            "--test-size",
+            "60",
+            "--verbose",
+            "0",
+        ],
+    )
+    runpy.run_path(str(EXAMPLE), run_name="__main__")
+    out = capsys.readouterr().out
+    assert "FordA: train (100, 500, 1), test (60, 500, 1)" in out
+    assert "parameters: 93,130" in out
+    accuracy = float(out.split("test accuracy:")[1].split()[0])
+    assert 0.0 <= accuracy <= 1.0
+    assert "fit seconds:" in out and "predict seconds:" in out
