@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import numbers
+import warnings
 from numbers import Integral, Real
 
 import keras
@@ -90,6 +91,10 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         random state is left untouched either way.
     verbose : int, default=0
         Keras' verbosity during ``fit`` and ``predict``.
+    data_format : {"channels_last", "channels_first"}, default="channels_last"
+        Layout of 3D input: ``(n_series, n_timepoints, n_channels)`` (Keras'
+        layout) or ``(n_series, n_channels, n_timepoints)`` (sktime's and
+        aeon's). 2D input is always ``(n_series, n_timepoints)``.
 
     Attributes
     ----------
@@ -148,6 +153,7 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         "warm_start": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
+        "data_format": [StrOptions({"channels_last", "channels_first"})],
     }
 
     def __init__(
@@ -171,6 +177,7 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         warm_start=False,
         random_state=None,
         verbose=0,
+        data_format="channels_last",
     ):
         # Stored untouched, as scikit-learn requires; validated in ``fit``.
         # (scikeras' own __init__ is not called: it would add parameters such as
@@ -193,6 +200,7 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         self.warm_start = warm_start
         self.random_state = random_state
         self.verbose = verbose
+        self.data_format = data_format
 
     # ------------------------------------------------------------------ #
     # scikit-learn contract repairs
@@ -239,8 +247,11 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
     def _validate_data(self, X=None, y=None, reset=False, y_numeric=False):
         """scikeras hook: validate series and labels, record or check shapes."""
         if X is not None:
-            X = check_series(X)
+            X, input_ndim = check_series(X, return_input_ndim=True)
+            if input_ndim == 3 and self.data_format == "channels_first":
+                X = X.transpose(0, 2, 1)
             if reset:
+                _warn_if_layout_looks_transposed(self, X, input_ndim)
                 self.n_timepoints_in_, self.n_channels_in_ = X.shape[1:]
                 self.n_features_in_ = X.shape[1]
                 self.X_dtype_ = X.dtype
@@ -517,4 +528,26 @@ def _require_y(estimator, y):
         raise ValueError(
             f"{type(estimator).__name__} requires y to be passed, but the target y "
             "is None."
+        )
+
+
+def _warn_if_layout_looks_transposed(estimator, X, input_ndim):
+    n_timepoints, n_channels = X.shape[1:]
+    if input_ndim == 3 and n_channels > n_timepoints:
+        layouts = {
+            "channels_last": "(n_series, n_timepoints, n_channels)",
+            "channels_first": "(n_series, n_channels, n_timepoints)",
+        }
+        other = (
+            "channels_first"
+            if estimator.data_format == "channels_last"
+            else "channels_last"
+        )
+        warnings.warn(
+            f"X is read as {layouts[estimator.data_format]} "
+            f"(data_format={estimator.data_format!r}): {n_channels} channels of "
+            f"{n_timepoints} time points. If X is laid out as {layouts[other]}, "
+            f"pass data_format={other!r}.",
+            UserWarning,
+            stacklevel=4,
         )

@@ -46,6 +46,7 @@ def test_defaults_are_the_seed_recipe():
         "warm_start": False,
         "random_state": None,
         "verbose": 0,
+        "data_format": "channels_last",
     }
 
 

@@ -1,0 +1,61 @@
+"""Training curves (matplotlib, an optional dependency: ``pip install matplotlib``)."""
+
+from __future__ import annotations
+
+__all__ = ["plot_history"]
+
+
+def plot_history(history, *, path=None, title=None):
+    """Draw loss and accuracy per epoch, for training and validation.
+
+    Parameters
+    ----------
+    history : TransformerTimeSeriesClassifier or dict of str to list of float
+        A fitted estimator (its ``history_``) or such a dict, with keys
+        ``loss``, ``accuracy`` and optionally ``val_loss``, ``val_accuracy``.
+    path : str or path-like, optional
+        Also save the figure there (PNG by extension).
+    title : str, optional
+        Figure title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> from sktransformer.plotting import plot_history
+    >>> fig = plot_history({"loss": [0.7, 0.5], "accuracy": [0.5, 0.8]})
+    >>> [ax.get_ylabel() for ax in fig.axes]
+    ['loss', 'accuracy']
+    """
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            "plot_history needs matplotlib: pip install matplotlib "
+            '(or pip install -e ".[bench]")'
+        ) from exc
+    history = getattr(history, "history_", history)
+    if not history or "loss" not in history:
+        raise ValueError(
+            "history has no 'loss': pass a fitted estimator or its history_ dict."
+        )
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+    for ax, metric in zip(axes, ("loss", "accuracy"), strict=True):
+        for prefix, label in (("", "training"), ("val_", "validation")):
+            values = history.get(prefix + metric)
+            if values:
+                epochs = range(1, len(values) + 1)
+                ax.plot(epochs, values, marker=".", label=label)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(metric)
+        ax.grid(True, alpha=0.3)
+        if ax.lines:
+            ax.legend()
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path, dpi=120)
+    return fig

@@ -1,0 +1,113 @@
+"""The comparison command, the sktime layout and the training-curve plot."""
+
+import csv
+import os
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sktransformer import TransformerTimeSeriesClassifier
+
+from .conftest import TINY
+
+FORDA = Path(os.environ.get("SKTRANSFORMER_DATA", "")) / "UCR" / "FordA"
+
+
+def test_channels_first_layout_reads_sktime_arrays(series_data):
+    X, y = series_data  # (n, T, C)
+    X_sktime = np.ascontiguousarray(X.transpose(0, 2, 1))  # (n, C, T)
+    ours = TransformerTimeSeriesClassifier(**TINY, random_state=0).fit(X, y)
+    theirs = TransformerTimeSeriesClassifier(
+        **TINY, data_format="channels_first", random_state=0
+    ).fit(X_sktime, y)
+    assert (theirs.n_timepoints_in_, theirs.n_channels_in_) == (12, 1)
+    np.testing.assert_allclose(
+        theirs.predict_proba(X_sktime), ours.predict_proba(X), rtol=1e-5, atol=1e-6
+    )
+    # The other layout at predict time is a shape error that names both shapes.
+    with pytest.raises(ValueError, match=r"\(12, 1\).*\(1, 12\)"):
+        theirs.predict(X)
+
+
+def test_multivariate_channels_first(tiny_params):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 3, 10))  # 3 channels, 10 time points
+    y = np.arange(30) % 3
+    clf = TransformerTimeSeriesClassifier(
+        **tiny_params, data_format="channels_first", random_state=0
+    ).fit(X, y)
+    assert (clf.n_timepoints_in_, clf.n_channels_in_) == (10, 3)
+    assert clf.predict_proba(X).shape == (30, 3)
+
+
+def test_transposed_looking_layout_warns(series_data):
+    X, y = series_data
+    with pytest.warns(UserWarning, match="data_format='channels_first'"):
+        TransformerTimeSeriesClassifier(**TINY).fit(X.transpose(0, 2, 1), y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        TransformerTimeSeriesClassifier(**TINY).fit(X, y)
+
+
+def test_invalid_data_format():
+    X, y = np.zeros((4, 5, 1)), np.array([0, 1, 0, 1])
+    with pytest.raises(ValueError, match="'data_format' parameter"):
+        TransformerTimeSeriesClassifier(data_format="NTC").fit(X, y)
+
+
+def test_plot_history(series_data, tmp_path):
+    pytest.importorskip("matplotlib", reason="plots need the [plot] or [bench] extra")
+    from sktransformer.plotting import plot_history
+
+    X, y = series_data
+    clf = TransformerTimeSeriesClassifier(
+        **{**TINY, "validation_split": 0.25}, random_state=0
+    ).fit(X, y)
+    fig = plot_history(clf, path=tmp_path / "curves.png", title="tiny")
+    assert (tmp_path / "curves.png").stat().st_size > 0
+    loss_ax, acc_ax = fig.axes
+    assert [line.get_label() for line in loss_ax.lines] == ["training", "validation"]
+    assert len(acc_ax.lines[0].get_xdata()) == TINY["epochs"]
+    with pytest.raises(ValueError, match="no 'loss'"):
+        plot_history({})
+
+
+@pytest.mark.skipif(
+    not (FORDA / "FordA_TRAIN.tsv").is_file(),
+    reason="FordA is not in $SKTRANSFORMER_DATA (CI sets it to ../shared/data)",
+)
+def test_benchmark_command_on_a_subsample(tmp_path, capsys):
+    pytest.importorskip("sktime", reason='the comparison needs pip install ".[bench]"')
+    from sktransformer.benchmark import main
+
+    main(
+        [
+            "--dataset",
+            "FordA",
+            "--classifiers",
+            "minirocket:num_kernels=84",
+            "transformer-recommended:epochs=1,batch_size=32",
+            "--repeats",
+            "1",
+            "--train-size",
+            "60",
+            "--test-size",
+            "40",
+            "--output-dir",
+            str(tmp_path),
+        ]
+    )
+    out = capsys.readouterr().out
+    assert "| minirocket:num_kernels=84 | 1 |" in out
+    with open(tmp_path / "FordA.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["classifier"] for r in rows] == [
+        "minirocket:num_kernels=84",
+        "transformer-recommended:epochs=1,batch_size=32",
+    ]
+    assert all(0.0 <= float(r["accuracy"]) <= 1.0 for r in rows)
+    assert rows[1]["parameters"] and int(rows[1]["parameters"]) > 0
+    assert (tmp_path / "FordA.png").stat().st_size > 0
+    assert "median accuracy" in (tmp_path / "FordA.md").read_text()
