@@ -38,6 +38,11 @@ def parse_args(argv=None):
         default=None,
         help="score on a stratified subsample of this many test series (all 1320)",
     )
+    parser.add_argument(
+        "--no-fast-attention",
+        action="store_true",
+        help="use Keras' MultiHeadAttention instead of the exact closed form",
+    )
     parser.add_argument("--random-state", type=int, default=0)
     parser.add_argument("--data-home", default=None, help="folder holding UCR/")
     parser.add_argument("--verbose", type=int, default=2, help="Keras verbosity")
@@ -62,7 +67,10 @@ def main(argv=None):
     print(f"FordA: train {X_train.shape}, test {X_test.shape}")
 
     clf = TransformerTimeSeriesClassifier(
-        epochs=args.epochs, random_state=args.random_state, verbose=args.verbose
+        epochs=args.epochs,
+        fast_attention=not args.no_fast_attention,
+        random_state=args.random_state,
+        verbose=args.verbose,
     )
     start = time.perf_counter()
     clf.fit(X_train, y_train)

@@ -95,6 +95,11 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         Layout of 3D input: ``(n_series, n_timepoints, n_channels)`` (Keras'
         layout) or ``(n_series, n_channels, n_timepoints)`` (sktime's and
         aeon's). 2D input is always ``(n_series, n_timepoints)``.
+    fast_attention : bool, default=True
+        For univariate series (the seed's attention reads a width-1 stream),
+        compute attention with :class:`~sktransformer.attention.ScalarSelfAttention`:
+        exactly MultiHeadAttention's weights and function in closed form, several
+        times faster. ``False`` uses Keras' ``MultiHeadAttention``, for comparison.
 
     Attributes
     ----------
@@ -154,6 +159,7 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "data_format": [StrOptions({"channels_last", "channels_first"})],
+        "fast_attention": ["boolean"],
     }
 
     def __init__(
@@ -178,6 +184,7 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         random_state=None,
         verbose=0,
         data_format="channels_last",
+        fast_attention=True,
     ):
         # Stored untouched, as scikit-learn requires; validated in ``fit``.
         # (scikeras' own __init__ is not called: it would add parameters such as
@@ -201,6 +208,7 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         self.random_state = random_state
         self.verbose = verbose
         self.data_format = data_format
+        self.fast_attention = fast_attention
 
     # ------------------------------------------------------------------ #
     # scikit-learn contract repairs
@@ -305,6 +313,7 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
             mlp_units=tuple(self.mlp_units),
             dropout=self.dropout,
             mlp_dropout=self.mlp_dropout,
+            fast_attention=self.fast_attention,
         )
         model.compile(
             optimizer=keras.optimizers.Adam(learning_rate=self.learning_rate),

@@ -23,6 +23,8 @@ from collections.abc import Sequence
 import keras
 from keras import layers
 
+from .attention import ScalarSelfAttention
+
 __all__ = ["build_transformer_classifier", "transformer_encoder"]
 
 LAYER_NORM_EPSILON = 1e-6
@@ -35,6 +37,7 @@ def transformer_encoder(
     num_heads: int,
     ff_dim: int,
     dropout: float = 0.0,
+    fast_attention: bool = False,
     name: str | None = None,
 ):
     """Apply one pre-norm Transformer encoder block to a symbolic tensor.
@@ -52,6 +55,11 @@ def transformer_encoder(
     dropout : float, default=0.0
         Dropout rate on the attention probabilities, after the attention and
         inside the feed-forward part.
+    fast_attention : bool, default=False
+        When the residual stream has width 1, use
+        :class:`~sktransformer.attention.ScalarSelfAttention`: the same weights
+        and the same function as ``MultiHeadAttention``, computed in closed
+        form (several times faster). Ignored for wider streams.
     name : str, optional
         Prefix of the block's layer names.
 
@@ -68,9 +76,14 @@ def transformer_encoder(
     x = layers.LayerNormalization(epsilon=LAYER_NORM_EPSILON, name=_name("norm1"))(
         inputs
     )
-    x = layers.MultiHeadAttention(
-        key_dim=head_size, num_heads=num_heads, dropout=dropout, name=_name("attn")
-    )(x, x)
+    if fast_attention and channels == 1:
+        x = ScalarSelfAttention(
+            num_heads=num_heads, key_dim=head_size, dropout=dropout, name=_name("attn")
+        )(x)
+    else:
+        x = layers.MultiHeadAttention(
+            key_dim=head_size, num_heads=num_heads, dropout=dropout, name=_name("attn")
+        )(x, x)
     x = layers.Dropout(dropout, name=_name("attn_dropout"))(x)
     res = layers.Add(name=_name("attn_residual"))([x, inputs])
 
@@ -94,6 +107,7 @@ def build_transformer_classifier(
     mlp_units: Sequence[int] = (128,),
     dropout: float = 0.25,
     mlp_dropout: float = 0.4,
+    fast_attention: bool = False,
 ) -> keras.Model:
     """Build the seed's Transformer classifier (uncompiled).
 
@@ -111,6 +125,9 @@ def build_transformer_classifier(
         Dropout inside the encoder blocks.
     mlp_dropout : float, default=0.4
         Dropout after each layer of the classification head.
+    fast_attention : bool, default=False
+        Closed-form attention for width-1 streams, see
+        :func:`transformer_encoder`.
 
     Returns
     -------
@@ -134,6 +151,7 @@ def build_transformer_classifier(
             num_heads=num_heads,
             ff_dim=ff_dim,
             dropout=dropout,
+            fast_attention=fast_attention,
             name=f"block{block}",
         )
     # Average over the channel axis: one feature per time step, as in the seed.

@@ -47,6 +47,7 @@ def test_defaults_are_the_seed_recipe():
         "random_state": None,
         "verbose": 0,
         "data_format": "channels_last",
+        "fast_attention": True,
     }
 
 
@@ -55,6 +56,12 @@ def test_default_network_on_forda_shape_has_93130_parameters():
     X = np.zeros((4, 500, 1), dtype=np.float32)
     clf.initialize(X, np.array([-1, 1, -1, 1]))
     assert clf.model_.count_params() == 93_130
+    kinds = {type(layer).__name__ for layer in clf.model_.layers}
+    assert "ScalarSelfAttention" in kinds and "MultiHeadAttention" not in kinds
+    clf.set_params(fast_attention=False).initialize(X, np.array([-1, 1, -1, 1]))
+    assert clf.model_.count_params() == 93_130
+    kinds = {type(layer).__name__ for layer in clf.model_.layers}
+    assert "MultiHeadAttention" in kinds and "ScalarSelfAttention" not in kinds
     optimizer = clf.model_.optimizer
     assert isinstance(optimizer, keras.optimizers.Adam)
     assert float(optimizer.learning_rate) == pytest.approx(1e-4)
