@@ -37,45 +37,46 @@ from keras import ops
 
 __all__ = ["ScalarSelfAttention"]
 
-# Random bits a float32 ``keras.random.uniform`` sample carries (23 mantissa
-# bits on TensorFlow and JAX, 24 on PyTorch): several attention heads can
-# share one sample when the dropout rate is a dyadic fraction (see
-# ``_dropout_plan``).
-_UNIFORM_BITS = 23
+# Random bits drawn per integer sample for the dropout mask: one
+# ``keras.random.randint(..., 0, 2**30)`` word holds the keep/drop bits of
+# several attention probabilities when the dropout rate is a dyadic fraction
+# (see ``_dropout_plan``).
+_WORD_BITS = 30
 # Largest number of bits one Bernoulli draw may use in the packed scheme.
 _MAX_BITS_PER_DRAW = 8
 
 
-def _dropout_plan(rate, num_heads):
+def _dropout_plan(rate):
     """How to draw the attention-dropout mask.
 
     Parameters
     ----------
     rate : float
         Drop probability, in ``(0, 1)``.
-    num_heads : int
-        Number of attention heads.
 
     Returns
     -------
     bits : int or None
-        ``k`` such that ``rate * 2**k`` is an integer (``k <= 8``), or None when
-        ``rate`` is not such a dyadic fraction.
-    heads_per_sample : int
-        Number of heads whose keep/drop decisions come from one uniform sample
-        (disjoint groups of ``bits`` bits of it); 1 when ``bits`` is None.
+        Smallest ``k`` such that ``rate * 2**k`` is an integer (``k <= 8``), or
+        None when ``rate`` is not such a dyadic fraction.
+    slots : int
+        Number of independent keep/drop decisions cut from one random word:
+        ``30 // bits`` (disjoint groups of ``bits`` bits), 1 when ``bits`` is
+        None.
     """
     frac = Fraction(rate).limit_denominator(2**_MAX_BITS_PER_DRAW)
     denominator = frac.denominator
     if float(frac) != float(rate) or denominator & (denominator - 1):
         return None, 1
     bits = max(1, denominator.bit_length() - 1)
-    return bits, max(1, min(num_heads, _UNIFORM_BITS // bits))
+    return bits, _WORD_BITS // bits
 
 
-def _row_max(s, lo, hi):
-    """``max_j s_i x_j`` in closed form (``lo``/``hi``: min/max of ``x``)."""
-    return ops.where(s >= 0, s * hi, s * lo)
+def _map_nested(fn, values):
+    """Apply ``fn`` to the leaves of a list (of lists) of ints."""
+    if isinstance(values, list):
+        return [_map_nested(fn, v) for v in values]
+    return fn(values)
 
 
 def _exp_scores(s, xc):
@@ -91,29 +92,83 @@ def _exp_scores(s, xc):
     Returns
     -------
     e : tensor of shape (batch, heads, T, T)
-        Entries in ``(0, 1]``; every row holds a 1.
+        Entries in ``(0, 1]``; each row holds an exact 1, where ``x`` peaks
+        (``hi`` for ``s_i >= 0``, else ``lo``).
+    lo, hi : tensors of shape (batch, 1)
+        The series' min and max.
     """
-    lo = ops.min(xc, axis=-1)[:, None, None]
-    hi = ops.max(xc, axis=-1)[:, None, None]
-    m = _row_max(s, lo, hi)
-    ones = ops.ones_like(xc)
-    # One broadcast matmul with inner size 2 forms s_i * x_j - m_i.
-    lhs = ops.stack([s, -m], axis=-1)  # (B, H, T, 2)
-    rhs = ops.stack([xc, ones], axis=-2)[:, None]  # (B, 1, 2, T)
-    return ops.exp(ops.matmul(lhs, rhs))
+    lo = ops.min(xc, axis=-1, keepdims=True)
+    hi = ops.max(xc, axis=-1, keepdims=True)
+    # One broadcast matmul with inner size 2 forms s_i x_j - max_j s_i x_j
+    # = max(s_i, 0) (x_j - hi) + min(s_i, 0) (x_j - lo) <= 0 (one term is 0).
+    lhs = ops.stack([ops.maximum(s, 0.0), ops.minimum(s, 0.0)], axis=-1)
+    rhs = ops.stack([xc - hi, xc - lo], axis=-2)[:, None]  # (B, 1, 2, T)
+    return ops.exp(ops.matmul(lhs, rhs)), lo, hi
 
 
-def _moments(xc, order):
-    """``[1, x, x^2, ...]`` up to ``order`` as a (batch, 1, T, order + 1) tensor."""
-    cols = [ops.ones_like(xc), xc]
-    if order >= 2:
-        cols.append(xc * xc)
-    return ops.stack(cols[: order + 1], axis=-1)[:, None]
+def _moments(xc, lo, hi, order):
+    """Columns ``1`` and ``(x - c)^p``, ``p = 1..order``, for ``c = hi, 0, lo``.
+
+    Returns a (batch, 1, T, 1 + 3 order) tensor, e.g. ``[1, x - hi,
+    (x - hi)^2, x, x^2, x - lo, (x - lo)^2]`` for ``order=2``; see
+    :class:`_Frame`.
+    """
+    cols = [ops.ones_like(xc)]
+    for d in (xc - hi, xc, xc - lo):
+        cols += [d, d * d][:order]
+    return ops.stack(cols, axis=-1)[:, None]
 
 
-def _contract_rows(weights, vectors):
-    """``sum_{h, i} weights[b, h, i, j] * vectors[b, h, i, k]`` -> (B, T, k)."""
-    return ops.einsum("bhij,bhik->bjk", weights, vectors)
+class _Frame:
+    """Per-row reference point for moments: the one of ``hi``, 0, ``lo``
+    nearest to the row's attention mean ``mean``.
+
+    Central moments computed as ``E[(x - c)^2] - E[x - c]^2`` lose accuracy
+    when ``E[x] - c`` is large against the spread: taking ``c`` at the peak
+    of a sharp row (``hi`` or ``lo``) or at the series mean (0, centred) for a
+    flat one keeps the cancellation small in both regimes.
+    """
+
+    def __init__(self, mean, lo, hi):
+        lo, hi = lo[:, :, None], hi[:, :, None]
+        self.masks = (mean > 0.5 * hi, None, mean < 0.5 * lo)
+        use_hi, _, use_lo = self.masks
+        self.center = ops.where(use_hi, hi, ops.where(use_lo, lo, ops.zeros_like(mean)))
+
+    def moment(self, stats, order, p):
+        """``sum_j w_ij (x_j - c_i)^p`` from ``stats`` of :func:`_moments`."""
+        use_hi, _, use_lo = self.masks
+        hi_, mid, lo_ = (stats[..., 1 + r * order + p - 1] for r in range(3))
+        return ops.where(use_hi, hi_, ops.where(use_lo, lo_, mid))
+
+    def split(self, values):
+        """``values`` masked to the rows of each reference (hi, 0, lo)."""
+        use_hi, _, use_lo = self.masks
+        zeros = ops.zeros_like(values)
+        on_hi = ops.where(use_hi, values, zeros)
+        on_lo = ops.where(use_lo, values, zeros)
+        return [on_hi, values - on_hi - on_lo, on_lo]
+
+
+def _contract_rows(weights, coefs):
+    """``sum_{h, i} coefs[b, k, h, i] * weights[b, h, i, j]`` -> (B, k, T).
+
+    A row-vector matmul ``(k, H T) @ (H T, T)`` per series: it streams through
+    ``weights`` in memory order (much faster than contracting over the
+    leading axes of ``weights`` with an einsum, which transposes it).
+    """
+    shape = ops.shape(weights)
+    batch, heads, rows, cols = shape[0], shape[1], shape[2], shape[3]
+    k = ops.shape(coefs)[1]
+    return ops.matmul(
+        ops.reshape(coefs, (batch, k, heads * rows)),
+        ops.reshape(weights, (batch, heads * rows, cols)),
+    )
+
+
+def _combine(acc, xc, lo, hi):
+    """``acc[0] + (x - hi) acc[1] + x acc[2] + (x - lo) acc[3]``."""
+    return acc[:, 0] + (xc - hi) * acc[:, 1] + xc * acc[:, 2] + (xc - lo) * acc[:, 3]
 
 
 @ops.custom_gradient
@@ -122,57 +177,83 @@ def _attend(s, xc):
 
     ``p_hi = softmax_j(s_hi * xc_j)``. Closed-form gradients::
 
-        dE_i/ds_i = Var_{p_i}(x),  dE_i/dx_j = p_ij (1 + s_i (x_j - E_i)).
+        dE_i/ds_i = Var_{p_i}(x),  dE_i/dx_j = p_ij (1 + s_i (x_j - E_i)),
+
+    with moments about a per-row reference point (see :class:`_Frame`).
     """
-    e = _exp_scores(s, xc)
-    stats = ops.matmul(e, _moments(xc, 2))  # (B, H, T, 3)
-    z = stats[..., 0]
-    inv_z = 1.0 / z
-    mean = stats[..., 1] * inv_z
+    e, lo, hi = _exp_scores(s, xc)
+    stats = ops.matmul(e, _moments(xc, lo, hi, 2))  # (B, H, T, 7)
+    inv_z = 1.0 / stats[..., 0]
+    mean = stats[..., 3] * inv_z
 
     def grad(*args, upstream=None):
         g = args[0] if upstream is None else upstream
-        var = stats[..., 2] * inv_z - mean * mean
+        frame = _Frame(mean, lo, hi)
+        d1 = frame.moment(stats, 2, 1) * inv_z  # E_i - c_i
+        var = frame.moment(stats, 2, 2) * inv_z - d1 * d1
         gz = g * inv_z
-        coefs = ops.stack([gz * (1.0 - s * mean), gz * s], axis=-1)
-        acc = _contract_rows(e, coefs)  # (B, T, 2)
-        return g * var, acc[..., 0] + xc * acc[..., 1]
+        # 1 + s_i (x_j - E_i) = (1 - s_i d1_i) + s_i (x_j - c_i).
+        coefs = ops.stack([gz * (1.0 - s * d1), *frame.split(gz * s)], axis=1)
+        acc = _contract_rows(e, coefs)  # (B, 4, T)
+        return g * var, _combine(acc, xc, lo, hi)
 
     return mean, grad
 
 
-@ops.custom_gradient
 def _attend_dropout(s, xc, keep, keep_scale):
     """Attention with dropout on the probabilities: ``(E_c, R)``.
 
     ``p~_hij = p_hij * keep_hij * keep_scale`` with ``p_hi`` as in
     :func:`_attend`; ``E_c = sum_j p~_ij xc_j`` and ``R = sum_j p~_ij``.
-    ``keep`` (0/1) and ``keep_scale`` (``1 / (1 - rate)``) get no gradient.
+    ``keep`` (keep codes, shape (B, H, T, T): 0 to drop, >= 1 to keep; see
+    ``ScalarSelfAttention._keep_mask``) and ``keep_scale`` (``1 / (1 - rate)``,
+    a Python float) are constants of the custom gradient (closed over, not
+    arguments, so no gradient is formed for them and ``keep`` is freed once
+    applied). With ``y_j = x_j - c_i`` (:class:`_Frame`) and
+    ``P_i = sum_j p_ij y_j``::
+
+        dR_i/ds_i = sum_j p~_ij (y_j - P_i)
+        dE_i/ds_i = sum_j p~_ij y_j (y_j - P_i) + c_i dR_i/ds_i
+        dE_i/dx_j = p~_ij (1 + s_i x_j) - s_i p_ij E_i
+        dR_i/dx_j = s_i (p~_ij - p_ij R_i)
     """
-    e = _exp_scores(s, xc)
-    kept = e * keep
-    full = ops.matmul(e, _moments(xc, 1))  # (B, H, T, 2)
-    part = ops.matmul(kept, _moments(xc, 2))  # (B, H, T, 3)
-    inv_z = 1.0 / full[..., 0]
-    mean_full = full[..., 1] * inv_z
-    scaled_inv_z = keep_scale * inv_z
-    r = part[..., 0] * scaled_inv_z
-    mean = part[..., 1] * scaled_inv_z
 
-    def grad(*args, upstream=None):
-        g_mean, g_r = args if upstream is None else upstream
-        second = part[..., 2] * scaled_inv_z
-        g_s = g_mean * (second - mean * mean_full) + g_r * (mean - r * mean_full)
-        coefs = ops.stack(
-            [scaled_inv_z * (g_mean + s * g_r), scaled_inv_z * s * g_mean], axis=-1
-        )
-        acc = _contract_rows(kept, coefs)  # (B, T, 2)
-        correction = s * inv_z * (g_mean * mean + g_r * r)
-        acc_full = _contract_rows(e, correction[..., None])[..., 0]  # (B, T)
-        g_xc = acc[..., 0] + xc * acc[..., 1] - acc_full
-        return g_s, g_xc, ops.zeros_like(keep), ops.zeros_like(keep_scale)
+    @ops.custom_gradient
+    def attend(s, xc):
+        e, lo, hi = _exp_scores(s, xc)
+        # e <= 1 and keep is 0 or >= 1: the minimum is e where kept, else 0.
+        kept = ops.minimum(e, keep)
+        full = ops.matmul(e, _moments(xc, lo, hi, 1))  # (B, H, T, 4)
+        part = ops.matmul(kept, _moments(xc, lo, hi, 2))  # (B, H, T, 7)
+        inv_z = 1.0 / full[..., 0]
+        scaled_inv_z = keep_scale * inv_z
+        r = part[..., 0] * scaled_inv_z
+        mean = part[..., 3] * scaled_inv_z
 
-    return (mean, r), grad
+        def grad(*args, upstream=None):
+            grads = args if upstream is None else upstream
+            # TensorFlow passes one upstream gradient per output; JAX passes
+            # a single tuple.
+            g_mean, g_r = grads[0] if len(grads) == 1 else grads
+            frame = _Frame(full[..., 2] * inv_z, lo, hi)
+            c = frame.center
+            y_full = frame.moment(full, 1, 1) * inv_z
+            y1 = frame.moment(part, 2, 1) * scaled_inv_z
+            y2 = frame.moment(part, 2, 2) * scaled_inv_z
+            d_r = y1 - r * y_full
+            g_s = g_mean * (y2 - y1 * y_full + c * d_r) + g_r * d_r
+            base = scaled_inv_z * (g_mean * (1.0 + s * c) + s * g_r)
+            coefs = ops.stack(
+                [base, *frame.split(scaled_inv_z * s * g_mean)], axis=1
+            )  # (B, 4, H, T)
+            acc = _contract_rows(kept, coefs)  # (B, 4, T)
+            correction = s * inv_z * (g_mean * mean + g_r * r)
+            acc_full = _contract_rows(e, correction[:, None])  # (B, 1, T)
+            return g_s, _combine(acc, xc, lo, hi) - acc_full[:, 0]
+
+        return (mean, r), grad
+
+    return attend(s, xc)
 
 
 class _ProjectionWeights(keras.layers.Layer):
@@ -234,8 +315,11 @@ class ScalarSelfAttention(keras.layers.Layer):
         Drop probability applied, in training, to the ``T x T`` attention
         probabilities (as ``MultiHeadAttention`` does). For dyadic rates
         (``k / 2**b`` with ``b <= 8``, e.g. 0.25 or 0.5) the keep/drop bits of
-        several heads are cut from one uniform sample (same Bernoulli
-        distribution, cheaper); other rates use one sample per probability.
+        several probabilities are cut from one random 30-bit word (the same
+        independent Bernoulli draws, fewer random numbers); other rates use one
+        uniform sample per probability, compared with the rate as Keras'
+        ``Dropout`` does (on TensorFlow, with the same ``seed``, these are the
+        very masks ``MultiHeadAttention`` draws).
     seed : int, optional
         Seed of the dropout noise.
     value_dim : int, optional
@@ -327,8 +411,8 @@ class ScalarSelfAttention(keras.layers.Layer):
         self.bias_regularizer = keras.regularizers.get(bias_regularizer)
         self.kernel_constraint = keras.constraints.get(kernel_constraint)
         self.bias_constraint = keras.constraints.get(bias_constraint)
-        self._dropout_bits, self._heads_per_sample = (
-            _dropout_plan(self.dropout, num_heads) if self.dropout > 0 else (None, 1)
+        self._dropout_bits, self._dropout_slots = (
+            _dropout_plan(self.dropout) if self.dropout > 0 else (None, 1)
         )
         if self.dropout > 0:
             self.seed_generator = keras.random.SeedGenerator(seed)
@@ -423,7 +507,7 @@ class ScalarSelfAttention(keras.layers.Layer):
     # Forward pass
     # ------------------------------------------------------------------ #
     def _keep_mask(self, batch_size, timepoints):
-        """Sample the 0/1 keep mask of the attention probabilities.
+        """Sample the keep/drop decisions of the attention probabilities.
 
         Parameters
         ----------
@@ -432,36 +516,75 @@ class ScalarSelfAttention(keras.layers.Layer):
         Returns
         -------
         tensor of shape (batch_size, num_heads, timepoints, timepoints)
-            Independent Bernoulli(``1 - dropout``) entries, as 0.0/1.0.
+            Keep codes: 0 where the probability is dropped, a value >= 1
+            where it is kept (independently, with probability
+            ``1 - dropout``). The unnormalised weights are at most 1, so
+            ``minimum(weights, codes)`` applies the mask.
         """
-        heads, dtype = self.num_heads, self.compute_dtype
-        if self._dropout_bits is None:
+        heads, dtype, rate = self.num_heads, self.compute_dtype, self.dropout
+        bits, slots = self._dropout_bits, self._dropout_slots
+        if bits is None:
             noise = keras.random.uniform(
                 (batch_size, heads, timepoints, timepoints),
                 dtype="float32",
                 seed=self.seed_generator,
             )
-            return ops.cast(noise >= self.dropout, dtype)
-        # Dyadic rate r = t / 2**k: head g of a group reads bits
-        # [k g, k (g + 1)) of one 23-bit uniform u, and keeps its entry iff
-        # frac(u * 2**(k g)) >= r, i.e. iff those k bits, as an integer, are
-        # >= t: a Bernoulli(1 - r) draw, independent across heads.
-        per = self._heads_per_sample
-        groups = -(-heads // per)
-        noise = keras.random.uniform(
-            (batch_size, groups, 1, timepoints, timepoints),
-            dtype="float32",
-            seed=self.seed_generator,
+            return ops.cast(noise >= rate, dtype)
+        # Dyadic rate r = t / 2**k: a uniform 30-bit random word holds
+        # `slots` disjoint k-bit fields; field n is kept iff its bits, read as
+        # an integer, are >= t (probability 1 - r, independently across
+        # fields), i.e. iff (word & (2**k - 1) << k n) >= t << k n. Fields go
+        # to (head, column block) pairs, or to heads in groups when there are
+        # more heads than fields.
+        field = 2**bits - 1
+        threshold = int(round(rate * 2**bits))
+        if slots >= heads and isinstance(timepoints, int):
+            # Column blocks that divide T: no trimming copy afterwards.
+            blocks = max(b for b in range(1, slots // heads + 1) if timepoints % b == 0)
+            width = timepoints // blocks
+            words = keras.random.randint(
+                (batch_size, 1, timepoints, 1, width),
+                0,
+                2**_WORD_BITS,
+                dtype="int32",
+                seed=self.seed_generator,
+            )
+            offsets = [
+                [bits * (h + heads * b) for b in range(blocks)] for h in range(heads)
+            ]
+            target = (1, heads, 1, blocks, 1)
+            shape = (batch_size, heads, timepoints, timepoints)
+        else:
+            per = min(slots, heads)
+            groups = -(-heads // per)
+            words = keras.random.randint(
+                (batch_size, groups, 1, timepoints, timepoints),
+                0,
+                2**_WORD_BITS,
+                dtype="int32",
+                seed=self.seed_generator,
+            )
+            offsets = [bits * n for n in range(per)]
+            target = (1, 1, per, 1, 1)
+            shape = (batch_size, groups * per, timepoints, timepoints)
+
+        def table(values):
+            return ops.reshape(ops.convert_to_tensor(values, "int32"), target)
+
+        fields = ops.bitwise_and(
+            words, table(_map_nested(lambda o: field << o, offsets))
         )
-        shifts = ops.convert_to_tensor(
-            [float(2 ** (self._dropout_bits * g)) for g in range(per)], "float32"
-        )
-        shifted = noise * ops.reshape(shifts, (1, 1, per, 1, 1))
-        keep = (shifted - ops.floor(shifted)) >= self.dropout
-        keep = ops.reshape(
-            ops.cast(keep, dtype), (batch_size, groups * per, timepoints, timepoints)
-        )
-        return keep if groups * per == heads else keep[:, :heads]
+        if threshold == 1:
+            # Keep iff the field is nonzero: the masked word itself is a keep
+            # code (0, or >= 1), one comparison fewer.
+            keep = ops.cast(fields, dtype)
+        else:
+            thresholds = table(_map_nested(lambda o: threshold << o, offsets))
+            keep = ops.cast(fields >= thresholds, dtype)
+        keep = ops.reshape(keep, shape)
+        if shape[1] != heads:
+            keep = keep[:, :heads]
+        return keep
 
     def call(self, inputs, training=None):
         x = ops.cast(inputs, self.compute_dtype)[..., 0]  # (B, T)
@@ -477,10 +600,7 @@ class ScalarSelfAttention(keras.layers.Layer):
         if training and self.dropout > 0:
             shape = ops.shape(x)
             keep = self._keep_mask(shape[0], shape[1])
-            keep_scale = ops.convert_to_tensor(
-                1.0 / (1.0 - self.dropout), self.compute_dtype
-            )
-            mean_c, mass = _attend_dropout(s, xc, keep, keep_scale)
+            mean_c, mass = _attend_dropout(s, xc, keep, 1.0 / (1.0 - self.dropout))
             # E = E_c + mean(x) R, out = sum_h gain_h E_h + offset_h R_h.
             mean = mean_c + x_mean[:, :, None] * mass
             out = ops.einsum("bht,h->bt", mean, value_gain) + ops.einsum(

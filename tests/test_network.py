@@ -89,10 +89,13 @@ def _imported_modules(path):
 
 def test_network_module_is_pure_keras():
     """No scikit-learn and no backend import: layers and builders only."""
+    import sktransformer.attention as attention
     import sktransformer.network as network
 
-    roots = {name.split(".")[0] for name in _imported_modules(network.__file__)}
-    assert roots <= {"__future__", "collections", "keras", "typing"}, roots
+    for module in (network, attention):
+        roots = {name.split(".")[0] for name in _imported_modules(module.__file__)}
+        allowed = {"__future__", "collections", "fractions", "keras", "math", "typing"}
+        assert roots <= allowed, (module.__name__, roots)
 
 
 def test_builder_returns_an_uncompiled_keras_model():
