@@ -12,6 +12,15 @@ _SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 if "SKTRANSFORMER_DATA" not in os.environ and _SHARED_DATA.is_dir():
     os.environ["SKTRANSFORMER_DATA"] = str(_SHARED_DATA)
 
+#: Where the FordA files are expected (CI points SKTRANSFORMER_DATA at ../shared/data).
+FORDA = Path(os.environ.get("SKTRANSFORMER_DATA", "")) / "UCR" / "FordA"
+
+#: Skip marker for tests that read the real FordA files.
+requires_forda = pytest.mark.skipif(
+    not (FORDA / "FordA_TRAIN.tsv").is_file(),
+    reason="FordA is not in $SKTRANSFORMER_DATA (CI sets it to ../shared/data)",
+)
+
 #: A network small enough to fit in about a second, with the seed's structure.
 TINY = dict(
     head_size=4,

@@ -1,18 +1,14 @@
 """The comparison command, the sktime layout and the training-curve plot."""
 
 import csv
-import os
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from sktransformer import TransformerTimeSeriesClassifier
 
-from .conftest import TINY
-
-FORDA = Path(os.environ.get("SKTRANSFORMER_DATA", "")) / "UCR" / "FordA"
+from .conftest import TINY, requires_forda
 
 
 def test_channels_first_layout_reads_sktime_arrays(series_data):
@@ -74,10 +70,7 @@ def test_plot_history(series_data, tmp_path):
         plot_history({})
 
 
-@pytest.mark.skipif(
-    not (FORDA / "FordA_TRAIN.tsv").is_file(),
-    reason="FordA is not in $SKTRANSFORMER_DATA (CI sets it to ../shared/data)",
-)
+@requires_forda
 def test_benchmark_command_on_a_subsample(tmp_path, capsys):
     pytest.importorskip("sktime", reason='the comparison needs pip install ".[bench]"')
     from sktransformer.benchmark import main

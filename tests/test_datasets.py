@@ -1,6 +1,5 @@
 """UCR loading: the data home, the local FordA copy, download and checks."""
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -9,11 +8,8 @@ import pytest
 from sktransformer import datasets
 from sktransformer.datasets import get_data_home, load_ucr
 
-SHARED = Path(os.environ.get("SKTRANSFORMER_DATA", "")) / "UCR" / "FordA"
-needs_forda = pytest.mark.skipif(
-    not (SHARED / "FordA_TRAIN.tsv").is_file(),
-    reason="FordA is not in $SKTRANSFORMER_DATA (CI sets it to ../shared/data)",
-)
+from .conftest import FORDA as SHARED
+from .conftest import requires_forda as needs_forda
 
 
 def _write_ucr(folder, name, rows):

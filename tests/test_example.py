@@ -1,20 +1,15 @@
 """The main job: examples/forda.py trains the seed network on FordA."""
 
-import os
 import runpy
 import sys
 from pathlib import Path
 
-import pytest
+from .conftest import requires_forda
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "forda.py"
-FORDA = Path(os.environ.get("SKTRANSFORMER_DATA", "")) / "UCR" / "FordA"
 
 
-@pytest.mark.skipif(
-    not (FORDA / "FordA_TRAIN.tsv").is_file(),
-    reason="FordA is not in $SKTRANSFORMER_DATA (CI sets it to ../shared/data)",
-)
+@requires_forda
 def test_quick_run_prints_test_accuracy(capsys, monkeypatch):
     monkeypatch.setattr(
         sys,
