@@ -34,7 +34,10 @@ from sklearn.utils.validation import (
 
 from ._global_state import preserved_global_state
 from ._validation import check_series, check_series_shape
+from .layers import AUGMENTATIONS
+from .losses import SmoothedSparseCategoricalCrossentropy
 from .network import build_transformer_classifier
+from .schedules import WarmupCosineDecay
 
 __all__ = ["TransformerTimeSeriesClassifier"]
 
@@ -100,6 +103,56 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         compute attention with :class:`~sktransformer.attention.ScalarSelfAttention`:
         exactly MultiHeadAttention's weights and function in closed form, several
         times faster. ``False`` uses Keras' ``MultiHeadAttention``, for comparison.
+    augmentation : sequence of {"roll", "reverse", "negate"} or None, \
+            default=None
+        Random transforms of the training series, drawn afresh every batch
+        (never at prediction): ``"roll"`` shifts each series circularly by a
+        random offset, ``"reverse"`` reverses time and ``"negate"`` flips the
+        sign of a random half of the series. Use only those that keep the
+        class of your series.
+    tokenizer : {"none", "patch", "conv"}, default="none"
+        How series become tokens: every time step (the seed), windows of
+        ``patch_size`` steps linearly embedded, or a convolutional stem (one
+        stride-2 Conv1D + BatchNorm + GELU per entry of ``stem_filters``).
+    embed_dim : int or None, default=None
+        Token width (the residual stream). None: the raw channels for
+        ``tokenizer="none"``, 64 otherwise.
+    patch_size : int, default=16
+        Window length of ``tokenizer="patch"``.
+    patch_stride : int or None, default=None
+        Step between patches (None: ``patch_size // 2``).
+    stem_filters : tuple of int, default=(32, 64, 128)
+        Filters of the stem's stages for ``tokenizer="conv"``; each stage
+        halves the number of tokens.
+    stem_kernel_size : int, default=7
+        Kernel length of the stem's convolutions.
+    position_embedding : {"none", "learned", "sinusoidal"}, default="none"
+        Position embedding added to the tokens.
+    attention_dropout : float or None, default=None
+        Dropout on the attention probabilities (None: ``dropout``).
+    norm_first : bool, default=True
+        Pre-norm blocks (the seed) or post-norm blocks.
+    ff_activation : {"relu", "gelu", "silu"}, default="relu"
+        Activation of the blocks' feed-forward layers.
+    drop_path : float, default=0.0
+        Stochastic depth: probability, growing linearly to this value in the
+        last block, of skipping a residual branch for a series while training.
+    final_norm : bool, default=False
+        LayerNorm after the last block.
+    pooling : {"channels", "tokens"}, default="channels"
+        Average the encoder's output over its channel axis, one feature per
+        token (the seed), or over its tokens, one feature per channel.
+    weight_decay : float, default=0.0
+        Decoupled weight decay of the optimizer (Adam becomes AdamW).
+    clipnorm : float or None, default=None
+        Clip each gradient to this norm.
+    lr_schedule : {"constant", "cosine"}, default="constant"
+        Learning rate over training: constant, or a per-step cosine decay to
+        1% of ``learning_rate`` over ``epochs``.
+    warmup_epochs : float, default=0
+        Epochs of linear warm-up from 0 to ``learning_rate`` (either schedule).
+    label_smoothing : float, default=0.0
+        Label smoothing of the cross-entropy loss, in [0, 1).
 
     Attributes
     ----------
@@ -160,6 +213,25 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         "verbose": ["verbose"],
         "data_format": [StrOptions({"channels_last", "channels_first"})],
         "fast_attention": ["boolean"],
+        "augmentation": [list, tuple, None],
+        "tokenizer": [StrOptions({"none", "patch", "conv"})],
+        "embed_dim": [Interval(Integral, 1, None, closed="left"), None],
+        "patch_size": [Interval(Integral, 1, None, closed="left")],
+        "patch_stride": [Interval(Integral, 1, None, closed="left"), None],
+        "stem_filters": [list, tuple],
+        "stem_kernel_size": [Interval(Integral, 1, None, closed="left")],
+        "position_embedding": [StrOptions({"none", "learned", "sinusoidal"})],
+        "attention_dropout": [Interval(Real, 0, 1, closed="left"), None],
+        "norm_first": ["boolean"],
+        "ff_activation": [StrOptions({"relu", "gelu", "silu"})],
+        "drop_path": [Interval(Real, 0, 1, closed="left")],
+        "final_norm": ["boolean"],
+        "pooling": [StrOptions({"channels", "tokens"})],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "clipnorm": [Interval(Real, 0, None, closed="neither"), None],
+        "lr_schedule": [StrOptions({"constant", "cosine"})],
+        "warmup_epochs": [Interval(Real, 0, None, closed="left")],
+        "label_smoothing": [Interval(Real, 0, 1, closed="left")],
     }
 
     def __init__(
@@ -185,6 +257,25 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         verbose=0,
         data_format="channels_last",
         fast_attention=True,
+        augmentation=None,
+        tokenizer="none",
+        embed_dim=None,
+        patch_size=16,
+        patch_stride=None,
+        stem_filters=(32, 64, 128),
+        stem_kernel_size=7,
+        position_embedding="none",
+        attention_dropout=None,
+        norm_first=True,
+        ff_activation="relu",
+        drop_path=0.0,
+        final_norm=False,
+        pooling="channels",
+        weight_decay=0.0,
+        clipnorm=None,
+        lr_schedule="constant",
+        warmup_epochs=0,
+        label_smoothing=0.0,
     ):
         # Stored untouched, as scikit-learn requires; validated in ``fit``.
         # (scikeras' own __init__ is not called: it would add parameters such as
@@ -209,6 +300,25 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         self.verbose = verbose
         self.data_format = data_format
         self.fast_attention = fast_attention
+        self.augmentation = augmentation
+        self.tokenizer = tokenizer
+        self.embed_dim = embed_dim
+        self.patch_size = patch_size
+        self.patch_stride = patch_stride
+        self.stem_filters = stem_filters
+        self.stem_kernel_size = stem_kernel_size
+        self.position_embedding = position_embedding
+        self.attention_dropout = attention_dropout
+        self.norm_first = norm_first
+        self.ff_activation = ff_activation
+        self.drop_path = drop_path
+        self.final_norm = final_norm
+        self.pooling = pooling
+        self.weight_decay = weight_decay
+        self.clipnorm = clipnorm
+        self.lr_schedule = lr_schedule
+        self.warmup_epochs = warmup_epochs
+        self.label_smoothing = label_smoothing
 
     # ------------------------------------------------------------------ #
     # scikit-learn contract repairs
@@ -242,14 +352,23 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
     # ------------------------------------------------------------------ #
     def _validate_hyperparameters(self):
         self._validate_params()
-        units = self.mlp_units
-        if not all(
-            isinstance(u, numbers.Integral) and not isinstance(u, bool) and u >= 1
-            for u in units
-        ):
+        name = type(self).__name__
+        for param in ("mlp_units", "stem_filters"):
+            units = getattr(self, param)
+            if not all(
+                isinstance(u, numbers.Integral) and not isinstance(u, bool) and u >= 1
+                for u in units
+            ):
+                raise ValueError(
+                    f"The {param!r} parameter of {name} must be a tuple of "
+                    f"positive ints. Got {units!r} instead."
+                )
+        augmentation = self.augmentation or ()
+        unknown = [a for a in augmentation if a not in AUGMENTATIONS]
+        if unknown:
             raise ValueError(
-                "The 'mlp_units' parameter of TransformerTimeSeriesClassifier must "
-                f"be a tuple of positive ints. Got {units!r} instead."
+                f"The 'augmentation' parameter of {name} must be None or a tuple "
+                f"of names from {AUGMENTATIONS}. Got {self.augmentation!r} instead."
             )
 
     def _validate_data(self, X=None, y=None, reset=False, y_numeric=False):
@@ -314,10 +433,36 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
             dropout=self.dropout,
             mlp_dropout=self.mlp_dropout,
             fast_attention=self.fast_attention,
+            augmentation=tuple(self.augmentation or ()),
+            tokenizer=self.tokenizer,
+            embed_dim=self.embed_dim,
+            patch_size=self.patch_size,
+            patch_stride=self.patch_stride,
+            stem_filters=tuple(self.stem_filters),
+            stem_kernel_size=self.stem_kernel_size,
+            position_embedding=self.position_embedding,
+            attention_dropout=self.attention_dropout,
+            norm_first=self.norm_first,
+            ff_activation=self.ff_activation,
+            drop_path=self.drop_path,
+            final_norm=self.final_norm,
+            pooling=self.pooling,
+        )
+        if self.label_smoothing > 0:
+            loss = SmoothedSparseCategoricalCrossentropy(self.label_smoothing)
+        else:
+            loss = keras.losses.SparseCategoricalCrossentropy()
+        # Keras' AdamW is Adam with decoupled weight decay.
+        optimizer_class = (
+            keras.optimizers.AdamW if self.weight_decay > 0 else keras.optimizers.Adam
         )
         model.compile(
-            optimizer=keras.optimizers.Adam(learning_rate=self.learning_rate),
-            loss="sparse_categorical_crossentropy",
+            optimizer=optimizer_class(
+                learning_rate=self.learning_rate,
+                weight_decay=self.weight_decay or None,
+                clipnorm=self.clipnorm,
+            ),
+            loss=loss,
             metrics=["accuracy"],
         )
         return model
@@ -427,6 +572,14 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         kwargs["validation_split"] = 0.0
         user_callbacks = self._fit_callbacks
         callbacks = list(user_callbacks)
+        if self.lr_schedule != "constant" or self.warmup_epochs > 0:
+            callbacks.append(
+                WarmupCosineDecay(
+                    self.learning_rate,
+                    warmup_epochs=self.warmup_epochs,
+                    final_ratio=1.0 if self.lr_schedule == "constant" else 0.01,
+                )
+            )
         if self.early_stopping:
             callbacks.append(
                 keras.callbacks.EarlyStopping(

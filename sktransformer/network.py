@@ -14,6 +14,12 @@ Transformer model" (its printed summary): every encoder block is *pre-norm*::
 followed by a global average over the channel axis (``channels_first`` pooling,
 giving one value per time step), an MLP head and a softmax. With the seed's
 defaults on ``(500, 1)`` input and two classes it has 93,130 parameters.
+
+Every option beyond the seed defaults to the seed's behaviour: random
+augmentation of the series during training, a tokeniser (patches, or a
+convolutional stem) with its own embedding width, position embeddings,
+post-norm blocks, GELU feed-forward layers, stochastic depth, a final
+LayerNorm and pooling over tokens instead of channels.
 """
 
 from __future__ import annotations
@@ -24,10 +30,14 @@ import keras
 from keras import layers
 
 from .attention import ScalarSelfAttention
+from .layers import DropPath, PositionEmbedding, SeriesAugmentation
 
-__all__ = ["build_transformer_classifier", "transformer_encoder"]
+__all__ = ["build_transformer_classifier", "transformer_encoder", "tokenize"]
 
 LAYER_NORM_EPSILON = 1e-6
+TOKENIZERS = ("none", "patch", "conv")
+POOLINGS = ("channels", "tokens")
+POSITION_EMBEDDINGS = ("none", "learned", "sinusoidal")
 
 
 def transformer_encoder(
@@ -37,10 +47,14 @@ def transformer_encoder(
     num_heads: int,
     ff_dim: int,
     dropout: float = 0.0,
+    attention_dropout: float | None = None,
     fast_attention: bool = False,
+    norm_first: bool = True,
+    ff_activation: str = "relu",
+    drop_path: float = 0.0,
     name: str | None = None,
 ):
-    """Apply one pre-norm Transformer encoder block to a symbolic tensor.
+    """Apply one Transformer encoder block to a symbolic tensor.
 
     Parameters
     ----------
@@ -53,13 +67,21 @@ def transformer_encoder(
     ff_dim : int
         Number of filters of the position-wise feed-forward layer.
     dropout : float, default=0.0
-        Dropout rate on the attention probabilities, after the attention and
-        inside the feed-forward part.
+        Dropout rate after the attention and inside the feed-forward part.
+    attention_dropout : float, optional
+        Dropout rate on the attention probabilities; None: ``dropout``.
     fast_attention : bool, default=False
         When the residual stream has width 1, use
         :class:`~sktransformer.attention.ScalarSelfAttention`: the same weights
         and the same function as ``MultiHeadAttention``, computed in closed
         form (several times faster). Ignored for wider streams.
+    norm_first : bool, default=True
+        Pre-norm (LayerNorm before each sub-layer, the seed's) or post-norm
+        (LayerNorm after each residual sum, as in "Attention is all you need").
+    ff_activation : str, default="relu"
+        Activation of the first feed-forward layer.
+    drop_path : float, default=0.0
+        Stochastic depth rate of both residual branches.
     name : str, optional
         Prefix of the block's layer names.
 
@@ -73,27 +95,117 @@ def transformer_encoder(
     def _name(suffix):
         return None if name is None else f"{name}_{suffix}"
 
-    x = layers.LayerNormalization(epsilon=LAYER_NORM_EPSILON, name=_name("norm1"))(
-        inputs
-    )
+    if attention_dropout is None:
+        attention_dropout = dropout
+
+    def _norm(x, suffix):
+        return layers.LayerNormalization(
+            epsilon=LAYER_NORM_EPSILON, name=_name(suffix)
+        )(x)
+
+    def _branch(x, suffix):
+        if drop_path > 0:
+            x = DropPath(drop_path, name=_name(f"{suffix}_drop_path"))(x)
+        return x
+
+    x = _norm(inputs, "norm1") if norm_first else inputs
     if fast_attention and channels == 1:
         x = ScalarSelfAttention(
-            num_heads=num_heads, key_dim=head_size, dropout=dropout, name=_name("attn")
+            num_heads=num_heads,
+            key_dim=head_size,
+            dropout=attention_dropout,
+            name=_name("attn"),
         )(x)
     else:
         x = layers.MultiHeadAttention(
-            key_dim=head_size, num_heads=num_heads, dropout=dropout, name=_name("attn")
+            key_dim=head_size,
+            num_heads=num_heads,
+            dropout=attention_dropout,
+            name=_name("attn"),
         )(x, x)
     x = layers.Dropout(dropout, name=_name("attn_dropout"))(x)
-    res = layers.Add(name=_name("attn_residual"))([x, inputs])
+    res = layers.Add(name=_name("attn_residual"))([_branch(x, "attn"), inputs])
+    if not norm_first:
+        res = _norm(res, "norm1")
 
-    x = layers.LayerNormalization(epsilon=LAYER_NORM_EPSILON, name=_name("norm2"))(res)
+    x = _norm(res, "norm2") if norm_first else res
     x = layers.Conv1D(
-        filters=ff_dim, kernel_size=1, activation="relu", name=_name("ff_in")
+        filters=ff_dim, kernel_size=1, activation=ff_activation, name=_name("ff_in")
     )(x)
     x = layers.Dropout(dropout, name=_name("ff_dropout"))(x)
     x = layers.Conv1D(filters=channels, kernel_size=1, name=_name("ff_out"))(x)
-    return layers.Add(name=_name("ff_residual"))([x, res])
+    out = layers.Add(name=_name("ff_residual"))([_branch(x, "ff"), res])
+    return out if norm_first else _norm(out, "norm2")
+
+
+def tokenize(
+    inputs,
+    *,
+    tokenizer: str = "none",
+    embed_dim: int | None = None,
+    patch_size: int = 16,
+    patch_stride: int | None = None,
+    stem_filters: Sequence[int] = (32, 64, 128),
+    stem_kernel_size: int = 7,
+):
+    """Turn a ``(batch, timepoints, channels)`` series into a token sequence.
+
+    Parameters
+    ----------
+    inputs : KerasTensor of shape (batch, timepoints, channels)
+    tokenizer : {"none", "patch", "conv"}, default="none"
+        ``"none"``: every time step is a token (the seed), projected to
+        ``embed_dim`` by a Dense layer when ``embed_dim`` is given.
+        ``"patch"``: windows of ``patch_size`` steps every ``patch_stride``
+        steps, linearly embedded (a strided Conv1D) and layer-normalised.
+        ``"conv"``: a convolutional stem, one Conv1D (stride 2, kernel
+        ``stem_kernel_size``) + BatchNorm + GELU per entry of ``stem_filters``,
+        then a Dense embedding and LayerNorm; each stage halves the length.
+    embed_dim : int, optional
+        Token width; None keeps the channels (``"none"``) or means 64.
+    patch_size, patch_stride : int
+        Window and step of ``"patch"`` (stride None: ``patch_size // 2``).
+    stem_filters : sequence of int, default=(32, 64, 128)
+        Filters of the stem's stages for ``"conv"``.
+    stem_kernel_size : int, default=7
+        Kernel of the stem's convolutions.
+
+    Returns
+    -------
+    KerasTensor of shape (batch, tokens, width)
+    """
+    if tokenizer not in TOKENIZERS:
+        raise ValueError(f"tokenizer must be one of {TOKENIZERS}, got {tokenizer!r}.")
+    x = inputs
+    if tokenizer == "none":
+        if embed_dim is None:
+            return x
+        return layers.Dense(embed_dim, name="embedding")(x)
+    width = 64 if embed_dim is None else embed_dim
+    if tokenizer == "patch":
+        stride = max(patch_size // 2, 1) if patch_stride is None else patch_stride
+        if patch_size > inputs.shape[1]:
+            raise ValueError(
+                f"patch_size={patch_size} is longer than the series "
+                f"({inputs.shape[1]} time points)."
+            )
+        x = layers.Conv1D(width, patch_size, strides=stride, name="patch_embedding")(x)
+    else:
+        for i, filters in enumerate(stem_filters):
+            x = layers.Conv1D(
+                filters,
+                stem_kernel_size,
+                strides=2,
+                padding="same",
+                use_bias=False,
+                name=f"stem{i}_conv",
+            )(x)
+            x = layers.BatchNormalization(momentum=0.9, name=f"stem{i}_norm")(x)
+            x = layers.Activation("gelu", name=f"stem{i}_gelu")(x)
+        x = layers.Dense(width, name="embedding")(x)
+    return layers.LayerNormalization(epsilon=LAYER_NORM_EPSILON, name="embedding_norm")(
+        x
+    )
 
 
 def build_transformer_classifier(
@@ -108,6 +220,20 @@ def build_transformer_classifier(
     dropout: float = 0.25,
     mlp_dropout: float = 0.4,
     fast_attention: bool = False,
+    augmentation: Sequence[str] = (),
+    tokenizer: str = "none",
+    embed_dim: int | None = None,
+    patch_size: int = 16,
+    patch_stride: int | None = None,
+    stem_filters: Sequence[int] = (32, 64, 128),
+    stem_kernel_size: int = 7,
+    position_embedding: str = "none",
+    attention_dropout: float | None = None,
+    norm_first: bool = True,
+    ff_activation: str = "relu",
+    drop_path: float = 0.0,
+    final_norm: bool = False,
+    pooling: str = "channels",
 ) -> keras.Model:
     """Build the seed's Transformer classifier (uncompiled).
 
@@ -124,10 +250,27 @@ def build_transformer_classifier(
     dropout : float, default=0.25
         Dropout inside the encoder blocks.
     mlp_dropout : float, default=0.4
-        Dropout after each layer of the classification head.
+        Dropout after each layer of the classification head; with no head
+        layers (``mlp_units=()``), dropout on the pooled features.
     fast_attention : bool, default=False
         Closed-form attention for width-1 streams, see
         :func:`transformer_encoder`.
+    augmentation : sequence of {"roll", "reverse", "negate"}, default=()
+        Random transforms of the series during training, see
+        :class:`~sktransformer.layers.SeriesAugmentation`.
+    tokenizer, embed_dim, patch_size, patch_stride, stem_filters, \
+stem_kernel_size
+        How series become tokens, see :func:`tokenize`.
+    position_embedding : {"none", "learned", "sinusoidal"}, default="none"
+        Position embedding added to the tokens.
+    attention_dropout, norm_first, ff_activation, drop_path
+        Encoder options, see :func:`transformer_encoder`. Stochastic depth
+        grows linearly with depth up to ``drop_path`` in the last block.
+    final_norm : bool, default=False
+        LayerNorm after the last block (usual with pre-norm and token pooling).
+    pooling : {"channels", "tokens"}, default="channels"
+        ``"channels"``: average over the channel axis, one feature per token
+        (the seed). ``"tokens"``: average over tokens, one feature per channel.
 
     Returns
     -------
@@ -142,8 +285,27 @@ def build_transformer_classifier(
     >>> model.count_params()
     93130
     """
+    for name, value, options in (
+        ("pooling", pooling, POOLINGS),
+        ("position_embedding", position_embedding, POSITION_EMBEDDINGS),
+    ):
+        if value not in options:
+            raise ValueError(f"{name} must be one of {options}, got {value!r}.")
     inputs = keras.Input(shape=tuple(input_shape), name="series")
     x = inputs
+    if augmentation:
+        x = SeriesAugmentation(tuple(augmentation), name="augmentation")(x)
+    x = tokenize(
+        x,
+        tokenizer=tokenizer,
+        embed_dim=embed_dim,
+        patch_size=patch_size,
+        patch_stride=patch_stride,
+        stem_filters=stem_filters,
+        stem_kernel_size=stem_kernel_size,
+    )
+    if position_embedding != "none":
+        x = PositionEmbedding(position_embedding, name="position_embedding")(x)
     for block in range(num_transformer_blocks):
         x = transformer_encoder(
             x,
@@ -151,13 +313,22 @@ def build_transformer_classifier(
             num_heads=num_heads,
             ff_dim=ff_dim,
             dropout=dropout,
+            attention_dropout=attention_dropout,
             fast_attention=fast_attention,
+            norm_first=norm_first,
+            ff_activation=ff_activation,
+            drop_path=drop_path * (block + 1) / num_transformer_blocks,
             name=f"block{block}",
         )
-    # Average over the channel axis: one feature per time step, as in the seed.
-    x = layers.GlobalAveragePooling1D(data_format="channels_first", name="pool")(x)
+    if final_norm:
+        x = layers.LayerNormalization(epsilon=LAYER_NORM_EPSILON, name="final_norm")(x)
+    # The seed averages over the channel axis: one feature per time step.
+    data_format = "channels_first" if pooling == "channels" else "channels_last"
+    x = layers.GlobalAveragePooling1D(data_format=data_format, name="pool")(x)
     for i, units in enumerate(mlp_units):
         x = layers.Dense(units, activation="relu", name=f"mlp{i}")(x)
         x = layers.Dropout(mlp_dropout, name=f"mlp{i}_dropout")(x)
+    if not mlp_units and mlp_dropout > 0:
+        x = layers.Dropout(mlp_dropout, name="pool_dropout")(x)
     outputs = layers.Dense(n_classes, activation="softmax", name="probabilities")(x)
     return keras.Model(inputs, outputs, name="transformer_classifier")

@@ -48,6 +48,26 @@ def test_defaults_are_the_seed_recipe():
         "verbose": 0,
         "data_format": "channels_last",
         "fast_attention": True,
+        # Beyond the seed: each default keeps the seed's network and training.
+        "augmentation": None,
+        "tokenizer": "none",
+        "embed_dim": None,
+        "patch_size": 16,
+        "patch_stride": None,
+        "stem_filters": (32, 64, 128),
+        "stem_kernel_size": 7,
+        "position_embedding": "none",
+        "attention_dropout": None,
+        "norm_first": True,
+        "ff_activation": "relu",
+        "drop_path": 0.0,
+        "final_norm": False,
+        "pooling": "channels",
+        "weight_decay": 0.0,
+        "clipnorm": None,
+        "lr_schedule": "constant",
+        "warmup_epochs": 0,
+        "label_smoothing": 0.0,
     }
 
 

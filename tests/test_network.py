@@ -90,11 +90,22 @@ def _imported_modules(path):
 def test_network_module_is_pure_keras():
     """No scikit-learn and no backend import: layers and builders only."""
     import sktransformer.attention as attention
+    import sktransformer.layers as layers
+    import sktransformer.losses as losses
     import sktransformer.network as network
+    import sktransformer.schedules as schedules
 
-    for module in (network, attention):
+    for module in (network, attention, layers, losses, schedules):
         roots = {name.split(".")[0] for name in _imported_modules(module.__file__)}
-        allowed = {"__future__", "collections", "fractions", "keras", "math", "typing"}
+        allowed = {
+            "__future__",
+            "collections",
+            "fractions",
+            "keras",
+            "math",
+            "numpy",
+            "typing",
+        }
         assert roots <= allowed, (module.__name__, roots)
 
 

@@ -1,0 +1,183 @@
+"""Keras layers for the configurations beyond the seed (pure, backend-neutral Keras).
+
+- :class:`SeriesAugmentation`: random roll, time reversal and sign flip of whole
+  series, active only while training (like Keras' ``RandomFlip``).
+- :class:`PositionEmbedding`: learned or sinusoidal positions added to tokens.
+- :class:`DropPath`: stochastic depth on a residual branch.
+
+Nothing here imports scikit-learn; :mod:`sktransformer.network` assembles them.
+"""
+
+from __future__ import annotations
+
+import math
+
+import keras
+import numpy as np
+from keras import ops
+
+__all__ = ["SeriesAugmentation", "PositionEmbedding", "DropPath", "AUGMENTATIONS"]
+
+#: The augmentations :class:`SeriesAugmentation` knows.
+AUGMENTATIONS = ("roll", "reverse", "negate")
+
+
+@keras.saving.register_keras_serializable(package="sktransformer")
+class SeriesAugmentation(keras.layers.Layer):
+    """Random label-preserving transforms of whole series, during training only.
+
+    Parameters
+    ----------
+    augmentations : sequence of {"roll", "reverse", "negate"}
+        ``"roll"`` shifts every series circularly by a uniformly random number
+        of steps; ``"reverse"`` reverses time in a random half of the series;
+        ``"negate"`` flips the sign of a random half. Applied in that order.
+    seed : int, optional
+        Seed of the layer's random generator (else drawn from Keras' global
+        seed, as for ``Dropout``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktransformer.layers import SeriesAugmentation
+    >>> x = np.arange(6, dtype="float32").reshape(1, 6, 1)
+    >>> layer = SeriesAugmentation(["roll"], seed=0)
+    >>> bool((np.asarray(layer(x, training=False)) == x).all())
+    True
+    >>> sorted(np.asarray(layer(x, training=True)).ravel().tolist())
+    [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
+    """
+
+    def __init__(self, augmentations=("roll", "reverse", "negate"), seed=None, **kw):
+        super().__init__(**kw)
+        unknown = set(augmentations) - set(AUGMENTATIONS)
+        if unknown:
+            raise ValueError(
+                f"Unknown augmentations {sorted(unknown)}; choose from {AUGMENTATIONS}."
+            )
+        self.augmentations = tuple(augmentations)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.supports_masking = True
+
+    def call(self, inputs, training=None):
+        if not training or not self.augmentations:
+            return inputs
+        x = inputs
+        batch, steps = ops.shape(x)[0], ops.shape(x)[1]
+        if "roll" in self.augmentations:
+            shift = keras.random.randint(
+                (batch, 1), 0, steps, seed=self.seed_generator, dtype="int32"
+            )
+            index = ops.mod(ops.arange(steps, dtype="int32")[None, :] + shift, steps)
+            index = ops.broadcast_to(index[:, :, None], ops.shape(x))
+            x = ops.take_along_axis(x, index, axis=1)
+        if "reverse" in self.augmentations:
+            flip = self._coin(batch, x.dtype)
+            x = flip * ops.flip(x, axis=1) + (1.0 - flip) * x
+        if "negate" in self.augmentations:
+            x = x * (1.0 - 2.0 * self._coin(batch, x.dtype))
+        return x
+
+    def _coin(self, batch, dtype):
+        """1.0 for a random half of the series, else 0.0; shape (batch, 1, 1)."""
+        draw = keras.random.uniform((batch, 1, 1), seed=self.seed_generator)
+        return ops.cast(draw < 0.5, dtype)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "augmentations": list(self.augmentations),
+            "seed": self.seed,
+        }
+
+
+@keras.saving.register_keras_serializable(package="sktransformer")
+class PositionEmbedding(keras.layers.Layer):
+    """Add a position embedding to a ``(batch, tokens, width)`` sequence.
+
+    Parameters
+    ----------
+    kind : {"learned", "sinusoidal"}, default="learned"
+        A trainable ``(tokens, width)`` table (initialised with a truncated
+        normal of standard deviation 0.02) or the fixed sinusoids of
+        "Attention is all you need".
+    """
+
+    def __init__(self, kind="learned", **kw):
+        super().__init__(**kw)
+        if kind not in ("learned", "sinusoidal"):
+            raise ValueError(
+                f"kind must be 'learned' or 'sinusoidal', got {kind!r} instead."
+            )
+        self.kind = kind
+
+    def build(self, input_shape):
+        tokens, width = input_shape[-2], input_shape[-1]
+        if self.kind == "learned":
+            self.embedding = self.add_weight(
+                shape=(tokens, width),
+                initializer=keras.initializers.TruncatedNormal(stddev=0.02),
+                name="embedding",
+            )
+        else:
+            self.embedding = ops.convert_to_tensor(_sinusoids(tokens, width))
+
+    def call(self, inputs):
+        return inputs + ops.cast(self.embedding, inputs.dtype)[None]
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "kind": self.kind}
+
+
+def _sinusoids(tokens, width):
+    position = np.arange(tokens)[:, None]
+    dim = np.arange(width)[None, :]
+    angle = position / np.power(10000.0, 2 * (dim // 2) / width)
+    return np.where(dim % 2 == 0, np.sin(angle), np.cos(angle)).astype("float32")
+
+
+@keras.saving.register_keras_serializable(package="sktransformer")
+class DropPath(keras.layers.Layer):
+    """Stochastic depth: drop a whole residual branch for random series.
+
+    During training each series' branch output is zeroed with probability
+    ``rate`` and scaled by ``1 / (1 - rate)`` otherwise; at inference it is the
+    identity.
+
+    Parameters
+    ----------
+    rate : float
+        Probability of dropping the branch, in [0, 1).
+    seed : int, optional
+        Seed of the layer's random generator.
+    """
+
+    def __init__(self, rate=0.0, seed=None, **kw):
+        super().__init__(**kw)
+        if not 0.0 <= rate < 1.0 or math.isnan(rate):
+            raise ValueError(f"rate must be in [0, 1), got {rate!r} instead.")
+        self.rate = float(rate)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, inputs, training=None):
+        if not training or self.rate == 0.0:
+            return inputs
+        keep = 1.0 - self.rate
+        shape = (ops.shape(inputs)[0],) + (1,) * (len(inputs.shape) - 1)
+        draw = keras.random.uniform(shape, seed=self.seed_generator)
+        mask = ops.cast(draw < keep, inputs.dtype)
+        return inputs * mask / keep
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "rate": self.rate, "seed": self.seed}
