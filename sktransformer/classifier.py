@@ -12,8 +12,12 @@ from __future__ import annotations
 
 import contextlib
 import numbers
+import os
+import uuid
 import warnings
+from collections import defaultdict
 from numbers import Integral, Real
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -33,11 +37,12 @@ from sklearn.utils.validation import (
 )
 
 from ._global_state import preserved_global_state
+from ._threads import configure_threads
 from ._validation import check_series, check_series_shape
+from .callbacks import AtomicModelCheckpoint, WarmupCosineDecay
 from .layers import AUGMENTATIONS
 from .losses import SmoothedSparseCategoricalCrossentropy
 from .network import build_transformer_classifier
-from .schedules import WarmupCosineDecay
 
 __all__ = ["TransformerTimeSeriesClassifier"]
 
@@ -153,6 +158,22 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         Epochs of linear warm-up from 0 to ``learning_rate`` (either schedule).
     label_smoothing : float, default=0.0
         Label smoothing of the cross-entropy loss, in [0, 1).
+    ema_momentum : float or None, default=None
+        If set, the optimizer keeps an exponential moving average of the
+        weights with this momentum, and the fitted network holds the average.
+    n_threads : int or None, default=None
+        Threads of TensorFlow's pools in the fitting process. None: the
+        process' share announced by the environment (``OMP_NUM_THREADS``,
+        which joblib sets to ``cores // n_jobs`` in its workers, so that a
+        parallel search does not oversubscribe the cores), else TensorFlow's
+        default (all cores). TensorFlow fixes its pools when it starts: this
+        applies when the fit is the process' first TensorFlow work (as in a
+        worker), and warns otherwise.
+    checkpoint_dir : str, path-like or None, default=None
+        If set, the best model so far (by the early-stopping quantity) is
+        saved after each improving epoch to a ``.keras`` file unique to the
+        fit in this folder (``checkpoint_path_``), atomically: parallel
+        workers never share a file and a killed process leaves no partial one.
 
     Attributes
     ----------
@@ -170,6 +191,18 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         Same as ``n_timepoints_in_`` (scikit-learn counts ``X.shape[1]``).
     history_ : dict of str to list of float
         Per-epoch training (and validation) loss and accuracy.
+    checkpoint_path_ : str
+        The fit's checkpoint file (only with ``checkpoint_dir``).
+
+    Notes
+    -----
+    If ``fit`` raises an exception (bad input, a failing callback...), the
+    estimator is left unfitted. If training is interrupted by
+    ``KeyboardInterrupt`` (Ctrl-C), the interrupt is re-raised but the
+    estimator stays usable: the network keeps the best weights seen so far
+    (by the early-stopping quantity, else the last ones) and ``history_`` the
+    completed epochs. Either way the process' global random and determinism
+    state is restored.
 
     See Also
     --------
@@ -232,6 +265,9 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         "lr_schedule": [StrOptions({"constant", "cosine"})],
         "warmup_epochs": [Interval(Real, 0, None, closed="left")],
         "label_smoothing": [Interval(Real, 0, 1, closed="left")],
+        "ema_momentum": [Interval(Real, 0, 1, closed="neither"), None],
+        "n_threads": [Interval(Integral, 1, None, closed="left"), None],
+        "checkpoint_dir": [str, os.PathLike, None],
     }
 
     def __init__(
@@ -276,6 +312,9 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         lr_schedule="constant",
         warmup_epochs=0,
         label_smoothing=0.0,
+        ema_momentum=None,
+        n_threads=None,
+        checkpoint_dir=None,
     ):
         # Stored untouched, as scikit-learn requires; validated in ``fit``.
         # (scikeras' own __init__ is not called: it would add parameters such as
@@ -319,6 +358,9 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         self.lr_schedule = lr_schedule
         self.warmup_epochs = warmup_epochs
         self.label_smoothing = label_smoothing
+        self.ema_momentum = ema_momentum
+        self.n_threads = n_threads
+        self.checkpoint_dir = checkpoint_dir
 
     # ------------------------------------------------------------------ #
     # scikit-learn contract repairs
@@ -461,10 +503,13 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
                 learning_rate=self.learning_rate,
                 weight_decay=self.weight_decay or None,
                 clipnorm=self.clipnorm,
+                use_ema=self.ema_momentum is not None,
+                ema_momentum=self.ema_momentum or 0.99,
             ),
             loss=loss,
             metrics=["accuracy"],
         )
+        _build_training_state(model, meta)
         return model
 
     # ------------------------------------------------------------------ #
@@ -492,11 +537,21 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         """
         self._validate_hyperparameters()
         _require_y(self, y)
+        configure_threads(self.n_threads)
         # KerasClassifier.fit is bypassed: it multiplies the caller's
         # sample_weight array in place by the class weights. Class weights are
         # applied in ``_fit_keras_model`` instead, on a copy.
         self.classes_ = None
-        return BaseWrapper.fit(self, X, y, sample_weight=sample_weight, **kwargs)
+        try:
+            return BaseWrapper.fit(self, X, y, sample_weight=sample_weight, **kwargs)
+        except Exception:
+            self._forget_fit()
+            raise
+
+    def _forget_fit(self):
+        """Leave the estimator unfitted: drop every fitted attribute."""
+        for name in [n for n in vars(self) if n.endswith("_") and n[:1] != "_"]:
+            delattr(self, name)
 
     def partial_fit(self, X, y, classes=None, sample_weight=None, **kwargs):
         """Train for one epoch, building the network on the first call.
@@ -517,6 +572,7 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         """
         self._validate_hyperparameters()
         _require_y(self, y)
+        configure_threads(self.n_threads)
         self.classes_ = (
             np.asarray(classes)
             if classes is not None
@@ -545,6 +601,7 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
     def initialize(self, X, y):
         """Build the network without training it (see scikeras)."""
         self._validate_hyperparameters()
+        configure_threads(self.n_threads)
         with self._global_state_guard():
             self.classes_ = None
             BaseWrapper.initialize(self, X, y)
@@ -580,14 +637,16 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
                     final_ratio=1.0 if self.lr_schedule == "constant" else 0.01,
                 )
             )
+        stopper = None
         if self.early_stopping:
-            callbacks.append(
-                keras.callbacks.EarlyStopping(
-                    monitor=monitor,
-                    patience=self.patience,
-                    restore_best_weights=True,
-                )
+            stopper = keras.callbacks.EarlyStopping(
+                monitor=monitor, patience=self.patience, restore_best_weights=True
             )
+            callbacks.append(stopper)
+        if self.checkpoint_dir is not None:
+            unique = f"{type(self).__name__}-{os.getpid()}-{uuid.uuid4().hex[:12]}"
+            self.checkpoint_path_ = str(Path(self.checkpoint_dir) / f"{unique}.keras")
+            callbacks.append(AtomicModelCheckpoint(self.checkpoint_path_, monitor))
         self._fit_callbacks = callbacks
         try:
             super()._fit_keras_model(
@@ -599,8 +658,21 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
                 initial_epoch=initial_epoch,
                 **kwargs,
             )
+        except KeyboardInterrupt:
+            self._keep_training_so_far(stopper, warm_start, initial_epoch)
+            raise
         finally:
             self._fit_callbacks = user_callbacks
+
+    def _keep_training_so_far(self, stopper, warm_start, initial_epoch):
+        """After Ctrl-C: the best weights so far and the completed epochs."""
+        if stopper is not None and stopper.best_weights is not None:
+            self.model_.set_weights(stopper.best_weights)
+        if not warm_start or not hasattr(self, "history_") or initial_epoch == 0:
+            self.history_ = defaultdict(list)
+        history = getattr(self.model_, "history", None)
+        for key, values in getattr(history, "history", {}).items():
+            self.history_[key] += list(values)
 
     def _class_sample_weight(self, y_codes):
         """Per-series weights from ``class_weight`` (y is encoded as codes)."""
@@ -683,6 +755,24 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         """
         proba = self.predict_proba(X, **kwargs)
         return self.classes_[np.argmax(proba, axis=1)]
+
+
+def _build_training_state(model, meta):
+    """Create the optimizer's and metrics' variables now, outside any trace.
+
+    Left to the first training step, TensorFlow creates them inside the traced
+    step, and those traces (about 20 MB a fit) outlive the model, even
+    ``keras.backend.clear_session()``. Keras builds eagerly this way itself
+    under a distribution strategy (``Trainer._symbolic_build``, from symbolic
+    shapes only); without that method, the optimizer alone is built.
+    """
+    symbolic_build = getattr(model, "_symbolic_build", None)
+    if symbolic_build is None:
+        model.optimizer.build(model.trainable_variables)
+        return
+    x = np.zeros((1, meta["n_timepoints_in_"], meta["n_channels_in_"]), np.float32)
+    y = np.zeros((1,), np.float32)
+    symbolic_build(data_batch=(x, y, None))
 
 
 def _require_y(estimator, y):

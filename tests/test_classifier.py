@@ -68,6 +68,9 @@ def test_defaults_are_the_seed_recipe():
         "lr_schedule": "constant",
         "warmup_epochs": 0,
         "label_smoothing": 0.0,
+        "ema_momentum": None,
+        "n_threads": None,
+        "checkpoint_dir": None,
     }
 
 

@@ -13,11 +13,11 @@ import pytest
 from sklearn.model_selection import GridSearchCV
 
 from sktransformer import TransformerTimeSeriesClassifier
+from sktransformer.callbacks import warmup_cosine
 from sktransformer.layers import DropPath, PositionEmbedding, SeriesAugmentation
 from sktransformer.losses import SmoothedSparseCategoricalCrossentropy
 from sktransformer.network import build_transformer_classifier
 from sktransformer.recommended import RECOMMENDED_PARAMS
-from sktransformer.schedules import warmup_cosine
 
 SMALL = dict(
     head_size=4,

@@ -1,0 +1,287 @@
+"""Holding up where deep classifiers usually break: parallel searches, repeated
+fits in one process, interruptions, checkpoints and untrusted files."""
+
+import os
+import random
+import warnings
+
+import joblib
+import keras
+import numpy as np
+import pytest
+from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import GridSearchCV, cross_val_score
+
+from sktransformer import TransformerTimeSeriesClassifier
+from sktransformer._global_state import op_determinism_enabled
+from sktransformer._threads import threads_from_environment
+
+from .conftest import TINY
+
+# --------------------------------------------------------------------------- #
+# Parallel search
+# --------------------------------------------------------------------------- #
+
+
+def _search(X, y, n_jobs):
+    return GridSearchCV(
+        TransformerTimeSeriesClassifier(**TINY, random_state=0),
+        {"num_heads": [1, 2], "learning_rate": [1e-2, 3e-2]},
+        cv=2,
+        n_jobs=n_jobs,
+    ).fit(X, y)
+
+
+def test_parallel_search_gives_the_serial_results(series_data):
+    X, y = series_data
+    serial = _search(X, y, n_jobs=1)
+    parallel = _search(X, y, n_jobs=2)
+    for key in ("split0_test_score", "split1_test_score", "mean_test_score"):
+        np.testing.assert_array_equal(
+            parallel.cv_results_[key], serial.cv_results_[key]
+        )
+    assert parallel.best_params_ == serial.best_params_
+    np.testing.assert_array_equal(
+        cross_val_score(serial.best_estimator_, X, y, cv=3, n_jobs=2),
+        cross_val_score(serial.best_estimator_, X, y, cv=3, n_jobs=1),
+    )
+
+
+def _fit_and_report_threads(X, y):
+    import tensorflow as tf
+
+    TransformerTimeSeriesClassifier(**TINY, random_state=0).fit(X, y)
+    return (
+        os.environ.get("OMP_NUM_THREADS"),
+        tf.config.threading.get_intra_op_parallelism_threads(),
+        tf.config.threading.get_inter_op_parallelism_threads(),
+    )
+
+
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="TF pools only")
+def test_parallel_workers_share_the_cores(series_data):
+    """Each of n_jobs workers sizes TensorFlow's pools to its share of cores."""
+    X, y = series_data
+    results = joblib.Parallel(n_jobs=2)(
+        joblib.delayed(_fit_and_report_threads)(X, y) for _ in range(2)
+    )
+    share = max(joblib.cpu_count() // 2, 1)
+    for omp, intra, inter in results:
+        assert omp == str(share)  # what joblib announces to each worker
+        assert (intra, inter) == (share, share)
+
+
+def test_threads_from_environment(monkeypatch):
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    assert threads_from_environment() == 3
+    for value in ("", "zero", "0"):
+        monkeypatch.setenv("OMP_NUM_THREADS", value)
+        assert threads_from_environment() is None
+    monkeypatch.delenv("OMP_NUM_THREADS")
+    assert threads_from_environment() is None
+
+
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="TF pools only")
+def test_explicit_threads_after_tensorflow_started_warn(series_data):
+    import tensorflow as tf
+
+    X, y = series_data
+    keras.ops.convert_to_numpy(keras.ops.ones(2) + 1)  # TensorFlow has started
+    current = tf.config.threading.get_intra_op_parallelism_threads()
+    clf = TransformerTimeSeriesClassifier(**TINY, n_threads=current + 7)
+    with pytest.warns(RuntimeWarning, match=f"n_threads={current + 7} cannot"):
+        clf.fit(X, y)
+    assert clf.score(X, y) >= 0  # and the fit went on
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        clf.set_params(n_threads=None).fit(X, y)  # derived: never a warning
+
+
+def _resident_mib():
+    with open("/proc/self/statm", encoding="ascii") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="Linux /proc")
+def test_memory_is_released_between_fits(series_data):
+    """20 fits in one process: what one fit leaves behind stays small.
+
+    Left to itself, TensorFlow keeps about 20 MB per fit of the traced code
+    that creates the optimizer's and metrics' variables, which no
+    clear_session() frees; the estimator creates them eagerly instead (about
+    25 MB a fit before, measured with this test). What is left, about 12 MB a
+    fit on this tiny network, is TensorFlow's: a retained trace of the training
+    step and the gradient functions that tf.custom_gradient registers
+    globally for the fast attention.
+    """
+    X, y = series_data
+    sizes = []
+    for seed in range(20):
+        clf = TransformerTimeSeriesClassifier(**TINY, random_state=seed).fit(X, y)
+        clf.predict(X)
+        del clf
+        sizes.append(_resident_mib())
+    growth_per_fit = (sizes[-1] - sizes[4]) / 15
+    assert growth_per_fit < 16, [round(s) for s in sizes]
+
+
+# --------------------------------------------------------------------------- #
+# Interruption
+# --------------------------------------------------------------------------- #
+
+
+class _RaiseAtEpoch(keras.callbacks.Callback):
+    """Raise ``error`` as epoch ``epoch`` begins (epochs before it complete)."""
+
+    def __init__(self, epoch, error):
+        super().__init__()
+        self.epoch, self.error = epoch, error
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch == self.epoch:
+            raise self.error
+
+
+def _global_state():
+    return (
+        random.getstate(),
+        np.random.get_state()[1].tobytes(),
+        op_determinism_enabled(),
+        os.environ.get("TF_DETERMINISTIC_OPS"),
+    )
+
+
+@pytest.mark.parametrize("previously_fitted", [False, True])
+def test_failing_callback_leaves_the_estimator_unfitted(series_data, previously_fitted):
+    X, y = series_data
+    clf = TransformerTimeSeriesClassifier(**{**TINY, "epochs": 6}, random_state=0)
+    if previously_fitted:
+        clf.fit(X, y)
+    before = _global_state()
+    clf.set_params(callbacks=[_RaiseAtEpoch(2, RuntimeError("disk full"))])
+    with pytest.raises(RuntimeError, match="disk full"):
+        clf.fit(X, y)
+    assert _global_state() == before
+    with pytest.raises(NotFittedError):
+        clf.predict(X)
+    assert not [name for name in vars(clf) if name.endswith("_") and name[0] != "_"]
+    # And it fits again as usual.
+    clf.set_params(callbacks=None).fit(X, y)
+    assert clf.predict(X).shape == (len(X),)
+
+
+def test_keyboard_interrupt_keeps_the_best_weights_so_far(series_data):
+    X, y = series_data
+    best = {}
+
+    class RememberBest(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if logs["val_loss"] < best.get("loss", np.inf):
+                best.update(loss=logs["val_loss"], weights=self.model.get_weights())
+
+    clf = TransformerTimeSeriesClassifier(
+        **{**TINY, "epochs": 20, "validation_split": 0.25, "early_stopping": True},
+        patience=20,
+        callbacks=[RememberBest(), _RaiseAtEpoch(5, KeyboardInterrupt())],
+        random_state=0,
+    )
+    before = _global_state()
+    with pytest.raises(KeyboardInterrupt):
+        clf.fit(X, y)
+    assert _global_state() == before
+    assert len(clf.history_["loss"]) == 5  # epochs 0-4 completed
+    assert len(clf.history_["val_loss"]) == 5
+    for kept, expected in zip(clf.model_.get_weights(), best["weights"], strict=True):
+        np.testing.assert_array_equal(kept, expected)
+    assert clf.predict_proba(X).shape == (len(X), 2)
+
+
+# --------------------------------------------------------------------------- #
+# Checkpoints and warm start
+# --------------------------------------------------------------------------- #
+
+
+def test_checkpoints_are_unique_per_fit_and_complete(series_data, tmp_path):
+    X, y = series_data
+    params = dict(
+        **{**TINY, "validation_split": 0.25, "early_stopping": True},
+        patience=100,
+        checkpoint_dir=tmp_path,
+    )
+    a = TransformerTimeSeriesClassifier(**params, random_state=0).fit(X, y)
+    b = TransformerTimeSeriesClassifier(**params, random_state=1).fit(X, y)
+    assert a.checkpoint_path_ != b.checkpoint_path_
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        os.path.basename(p) for p in (a.checkpoint_path_, b.checkpoint_path_)
+    )  # and no partial files
+    # The checkpoint holds the best epoch's network, which early stopping
+    # also restored at the end.
+    reloaded = keras.models.load_model(a.checkpoint_path_, safe_mode=True)
+    for saved, fitted in zip(
+        reloaded.get_weights(), a.model_.get_weights(), strict=True
+    ):
+        np.testing.assert_array_equal(saved, fitted)
+
+
+def test_checkpoint_survives_a_failed_save(series_data, tmp_path, monkeypatch):
+    """A save that dies half-way leaves the previous checkpoint intact."""
+    X, y = series_data
+    clf = TransformerTimeSeriesClassifier(
+        **TINY, checkpoint_dir=tmp_path, random_state=0
+    ).fit(X, y)
+    path = clf.checkpoint_path_
+    good = open(path, "rb").read()
+
+    def die_half_way(self, filepath, *args, **kwargs):
+        with open(filepath, "wb") as f:
+            f.write(b"PK\x03\x04 half a zip")
+        raise OSError("killed")
+
+    monkeypatch.setattr(keras.Model, "save", die_half_way)
+    from sktransformer.callbacks import AtomicModelCheckpoint
+
+    checkpoint = AtomicModelCheckpoint(path, monitor="loss")
+    checkpoint.set_model(clf.model_)
+    with pytest.raises(OSError, match="killed"):
+        checkpoint.on_epoch_end(0, {"loss": 0.1})
+    assert open(path, "rb").read() == good
+    assert os.listdir(tmp_path) == [os.path.basename(path)]
+
+
+def test_parallel_workers_write_their_own_checkpoints(series_data, tmp_path):
+    X, y = series_data
+    search = GridSearchCV(
+        TransformerTimeSeriesClassifier(
+            **TINY, checkpoint_dir=tmp_path, random_state=0
+        ),
+        {"num_heads": [1, 2]},
+        cv=2,
+        n_jobs=2,
+    ).fit(X, y)
+    files = sorted(os.listdir(tmp_path))
+    # 2 candidates x 2 folds in the workers, plus the refit.
+    assert len(files) == 5 and len(set(files)) == 5
+    assert all(name.endswith(".keras") and "partial" not in name for name in files)
+    assert os.path.basename(search.best_estimator_.checkpoint_path_) in files
+
+
+# --------------------------------------------------------------------------- #
+# Untrusted files
+# --------------------------------------------------------------------------- #
+
+
+def test_saved_networks_load_in_safe_mode(series_data, tmp_path):
+    from sktransformer.recommended import RECOMMENDED_PARAMS
+
+    X, y = series_data
+    params = {**RECOMMENDED_PARAMS, **TINY, "stem_filters": (4,), "embed_dim": 8}
+    for extra in ({}, params):
+        clf = TransformerTimeSeriesClassifier(**{**TINY, **extra}, random_state=0)
+        clf.fit(X, y)
+        path = tmp_path / "shared.keras"
+        clf.model_.save(path)
+        # safe_mode=True refuses to run code embedded in a file (lambdas).
+        loaded = keras.models.load_model(path, safe_mode=True)
+        np.testing.assert_allclose(
+            loaded.predict(X, verbose=0), clf.predict_proba(X), rtol=1e-5, atol=1e-6
+        )
