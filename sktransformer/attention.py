@@ -278,6 +278,8 @@ class _ProjectionWeights(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
+        self.kernel_initializer = kernel_initializer
+        self.bias_initializer = bias_initializer
         self.kernel = self.add_weight(
             name="kernel",
             shape=tuple(kernel_shape),

@@ -42,7 +42,7 @@ from ._validation import check_series, check_series_shape
 from .callbacks import AtomicModelCheckpoint, WarmupCosineDecay
 from .layers import AUGMENTATIONS
 from .losses import SmoothedSparseCategoricalCrossentropy
-from .network import build_transformer_classifier
+from .network import build_transformer_classifier, reseed
 
 __all__ = ["TransformerTimeSeriesClassifier"]
 
@@ -490,6 +490,11 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
             final_norm=self.final_norm,
             pooling=self.pooling,
         )
+        seed = getattr(self, "_random_state", None)
+        if seed is not None:
+            # Seeds from random_state alone, not from Python's global `random`
+            # (which other threads, e.g. a Dask worker's, advance meanwhile).
+            reseed(model, seed)
         if self.label_smoothing > 0:
             loss = SmoothedSparseCategoricalCrossentropy(self.label_smoothing)
         else:

@@ -118,9 +118,10 @@ class PositionEmbedding(keras.layers.Layer):
     def build(self, input_shape):
         tokens, width = input_shape[-2], input_shape[-1]
         if self.kind == "learned":
+            self.embedding_initializer = keras.initializers.TruncatedNormal(stddev=0.02)
             self.embedding = self.add_weight(
                 shape=(tokens, width),
-                initializer=keras.initializers.TruncatedNormal(stddev=0.02),
+                initializer=self.embedding_initializer,
                 name="embedding",
             )
         else:

@@ -27,12 +27,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import keras
+import numpy as np
 from keras import layers
 
 from .attention import ScalarSelfAttention
 from .layers import DropPath, PositionEmbedding, SeriesAugmentation
 
-__all__ = ["build_transformer_classifier", "transformer_encoder", "tokenize"]
+__all__ = [
+    "build_transformer_classifier",
+    "transformer_encoder",
+    "tokenize",
+    "reseed",
+]
 
 LAYER_NORM_EPSILON = 1e-6
 TOKENIZERS = ("none", "patch", "conv")
@@ -332,3 +338,58 @@ stem_kernel_size
         x = layers.Dropout(mlp_dropout, name="pool_dropout")(x)
     outputs = layers.Dense(n_classes, activation="softmax", name="probabilities")(x)
     return keras.Model(inputs, outputs, name="transformer_classifier")
+
+
+#: (initializer attribute, weight attribute) pairs that :func:`reseed` redraws.
+_RANDOM_WEIGHTS = (
+    ("kernel_initializer", "kernel"),
+    ("bias_initializer", "bias"),
+    ("embedding_initializer", "embedding"),
+)
+
+
+def reseed(model: keras.Model, seed: int) -> keras.Model:
+    """Redraw a model's random initial weights and random generators from ``seed``.
+
+    Keras layers built without explicit seeds draw them from Python's global
+    ``random`` module, which any other thread of the process may advance at
+    the same time (a Dask worker's event loop does, continuously), so seeding
+    that module does not make a build reproducible there. This draws every
+    randomly initialised weight again, with its own initializer and a seed
+    from ``seed``, and restarts every random generator (dropout, stochastic
+    depth, augmentation) from ``seed`` too: the same ``seed`` then gives the
+    same network in any process and thread.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A built model; changed in place.
+    seed : int
+        Non-negative integer.
+
+    Returns
+    -------
+    keras.Model
+        ``model``.
+    """
+    seeds = iter(np.random.default_rng(seed).integers(1, 2**31 - 1, size=100_000))
+    for layer in model._flatten_layers(include_self=False):
+        for initializer_name, weight_name in _RANDOM_WEIGHTS:
+            initializer = getattr(layer, initializer_name, None)
+            weight = getattr(layer, weight_name, None)
+            if weight is None or not isinstance(weight, keras.Variable):
+                continue
+            config = initializer.get_config() if initializer is not None else {}
+            if "seed" not in config:  # constant initializers: nothing to redraw
+                continue
+            seeded = initializer.__class__.from_config(
+                {**config, "seed": int(next(seeds))}
+            )
+            weight.assign(seeded(weight.shape, dtype=weight.dtype))
+    for variable in model.non_trainable_variables:
+        if variable.path.endswith("seed_generator_state"):
+            state = np.array([next(seeds), 0]).astype(
+                keras.backend.standardize_dtype(variable.dtype)
+            )
+            variable.assign(state)
+    return model

@@ -285,3 +285,26 @@ def test_saved_networks_load_in_safe_mode(series_data, tmp_path):
         np.testing.assert_allclose(
             loaded.predict(X, verbose=0), clf.predict_proba(X), rtol=1e-5, atol=1e-6
         )
+
+
+def test_seeded_fits_agree_while_another_thread_draws_random_numbers(series_data):
+    """Python's global ``random`` is shared by all threads; a seeded fit must
+    not depend on it (Dask workers' event loops draw from it all the time)."""
+    import threading
+
+    X, y = series_data
+    expected = TransformerTimeSeriesClassifier(**TINY, random_state=3).fit(X, y)
+    stop = threading.Event()
+
+    def draw():
+        while not stop.is_set():
+            random.random()
+
+    thread = threading.Thread(target=draw, daemon=True)
+    thread.start()
+    try:
+        again = TransformerTimeSeriesClassifier(**TINY, random_state=3).fit(X, y)
+    finally:
+        stop.set()
+        thread.join()
+    np.testing.assert_array_equal(again.predict_proba(X), expected.predict_proba(X))
