@@ -5,8 +5,11 @@ early stopping; on a 2-core CPU that is hours). For a first look on a laptop:
 
     python examples/forda.py --epochs 2 --train-size 500
 
-prints the test accuracy and the fit and predict seconds after a few minutes.
-FordA is read from ``$SKTRANSFORMER_DATA/UCR/FordA/`` (or downloaded into the
+prints the test accuracy and the fit and predict seconds after a few minutes,
+and saves the training curves to ``forda_history.png`` (with matplotlib).
+``--recommended`` trains the recommended configuration instead of the seed's
+(``sktransformer.recommended``: about 0.95 test accuracy in 5-6 minutes on 2
+cores). FordA is read from ``$SKTRANSFORMER_DATA/UCR/FordA/`` (or downloaded into the
 user cache, see ``sktransformer.datasets``).
 """
 
@@ -21,11 +24,20 @@ from sklearn.model_selection import train_test_split
 
 from sktransformer import TransformerTimeSeriesClassifier
 from sktransformer.datasets import load_ucr
+from sktransformer.plotting import plot_history
+from sktransformer.recommended import RECOMMENDED_PARAMS
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=200, help="max epochs (200)")
+    parser.add_argument(
+        "--recommended",
+        action="store_true",
+        help="the recommended configuration instead of the seed's",
+    )
+    parser.add_argument(
+        "--epochs", type=int, default=None, help="max epochs (seed: 200)"
+    )
     parser.add_argument(
         "--train-size",
         type=int,
@@ -46,6 +58,11 @@ def parse_args(argv=None):
     parser.add_argument("--random-state", type=int, default=0)
     parser.add_argument("--data-home", default=None, help="folder holding UCR/")
     parser.add_argument("--verbose", type=int, default=2, help="Keras verbosity")
+    parser.add_argument(
+        "--plot",
+        default="forda_history.png",
+        help="where to save the training curves ('' for none; needs matplotlib)",
+    )
     return parser.parse_args(argv)
 
 
@@ -66,8 +83,11 @@ def main(argv=None):
     X_test, y_test = subsample(X_test, y_test, args.test_size, args.random_state)
     print(f"FordA: train {X_train.shape}, test {X_test.shape}")
 
+    params = dict(RECOMMENDED_PARAMS) if args.recommended else {}
+    if args.epochs is not None:
+        params["epochs"] = args.epochs
     clf = TransformerTimeSeriesClassifier(
-        epochs=args.epochs,
+        **params,
         fast_attention=not args.no_fast_attention,
         random_state=args.random_state,
         verbose=args.verbose,
@@ -86,7 +106,18 @@ def main(argv=None):
     print(f"test accuracy: {accuracy_score(y_test, y_pred):.4f}")
     print(f"fit seconds: {fit_seconds:.1f} ({fit_seconds / epochs_run:.1f} per epoch)")
     print(f"predict seconds: {predict_seconds:.1f}")
+    if args.plot:
+        save_curves(clf, args.plot)
     return accuracy_score(y_test, y_pred)
+
+
+def save_curves(clf, path):
+    try:
+        plot_history(clf, path=path, title="FordA: training curves")
+    except ImportError:
+        print("training curves: not saved (pip install matplotlib)")
+        return
+    print(f"training curves: {path}")
 
 
 if __name__ == "__main__":

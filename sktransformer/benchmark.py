@@ -399,6 +399,12 @@ def main(argv=None):
     parser.add_argument("--data-home", default=None)
     parser.add_argument("--output-dir", default="benchmarks/results")
     parser.add_argument("--name", default=None, help="file name stem (dataset)")
+    parser.add_argument(
+        "--record",
+        metavar="RESULTS_MD",
+        default=None,
+        help="also append the table to this markdown file (e.g. benchmarks/RESULTS.md)",
+    )
     args = parser.parse_args(argv)
 
     runs = run_benchmark(
@@ -416,6 +422,9 @@ def main(argv=None):
     paths = write_outputs(
         runs, args.output_dir, args.name or args.dataset, command, args.dataset
     )
+    if args.record:
+        with open(args.record, "a", encoding="utf-8") as f:
+            f.write("\n" + paths[1].read_text(encoding="utf-8"))
     print()
     print(machine_description())
     print(markdown_table(summarize(runs)))

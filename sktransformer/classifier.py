@@ -21,11 +21,12 @@ from pathlib import Path
 
 import keras
 import numpy as np
+from scikeras.utils.random_state import tensorflow_random_state
 from scikeras.utils.transformers import ClassifierLabelEncoder
 from scikeras.wrappers import BaseWrapper, KerasClassifier
 from sklearn.base import BaseEstimator
 from sklearn.model_selection import train_test_split
-from sklearn.utils import check_random_state, column_or_1d
+from sklearn.utils import column_or_1d
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils._tags import ClassifierTags
 from sklearn.utils.class_weight import compute_sample_weight
@@ -36,6 +37,7 @@ from sklearn.utils.validation import (
     check_is_fitted,
 )
 
+from ._batches import SeriesBatches
 from ._global_state import preserved_global_state
 from ._threads import configure_threads
 from ._validation import check_series, check_series_shape
@@ -620,20 +622,30 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
     def _fit_keras_model(
         self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs
     ):
-        """scikeras hook: stratified hold-out and early stopping around fit."""
+        """scikeras hook: stratified hold-out, batches, callbacks, Keras' fit.
+
+        Replaces scikeras' version, which hands whole arrays to Keras (copied
+        by TensorFlow, and once more by a hold-out split): batches are
+        gathered from the caller's array by index instead.
+        """
         if self.class_weight is not None:
             weights = self._class_sample_weight(y)
             sample_weight = (
                 weights if sample_weight is None else sample_weight * weights
             )
+        seed = self._random_state
+        rng = np.random.default_rng(seed)
         monitor = "loss"
+        train_index = np.arange(len(y))
         if self.validation_split > 0 and "validation_data" not in kwargs:
-            X, y, sample_weight, validation_data = self._holdout(X, y, sample_weight)
-            kwargs["validation_data"] = validation_data
+            train_index, val_index = self._holdout(y, rng)
+            kwargs["validation_data"] = SeriesBatches(
+                X, y, sample_weight, val_index, self.batch_size
+            )
             monitor = "val_loss"
-        kwargs["validation_split"] = 0.0
-        user_callbacks = self._fit_callbacks
-        callbacks = list(user_callbacks)
+        train = SeriesBatches(X, y, sample_weight, train_index, self.batch_size, rng)
+
+        callbacks = list(self._fit_callbacks)
         if self.lr_schedule != "constant" or self.warmup_epochs > 0:
             callbacks.append(
                 WarmupCosineDecay(
@@ -652,30 +664,38 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
             unique = f"{type(self).__name__}-{os.getpid()}-{uuid.uuid4().hex[:12]}"
             self.checkpoint_path_ = str(Path(self.checkpoint_dir) / f"{unique}.keras")
             callbacks.append(AtomicModelCheckpoint(self.checkpoint_path_, monitor))
-        self._fit_callbacks = callbacks
-        try:
-            super()._fit_keras_model(
-                X,
-                y,
-                sample_weight=sample_weight,
-                warm_start=warm_start,
-                epochs=epochs,
-                initial_epoch=initial_epoch,
-                **kwargs,
-            )
-        except KeyboardInterrupt:
-            self._keep_training_so_far(stopper, warm_start, initial_epoch)
-            raise
-        finally:
-            self._fit_callbacks = user_callbacks
 
-    def _keep_training_so_far(self, stopper, warm_start, initial_epoch):
-        """After Ctrl-C: the best weights so far and the completed epochs."""
-        if stopper is not None and stopper.best_weights is not None:
-            self.model_.set_weights(stopper.best_weights)
+        for name in ("batch_size", "shuffle", "validation_split", "sample_weight"):
+            kwargs.pop(name, None)  # the batches carry all of these
+        fit_args = {
+            "epochs": initial_epoch + epochs,
+            "initial_epoch": initial_epoch,
+            "verbose": self.verbose,
+            "callbacks": callbacks,
+            # The batches reshuffle themselves, from the seed; Keras' own
+            # shuffling of their order would use Python's global random.
+            "shuffle": False,
+            **kwargs,
+        }
+        # As scikeras does: with a seed, TensorFlow's global seed and op
+        # determinism are set for the fit (and put back by our guard).
+        seeded = (
+            contextlib.nullcontext() if seed is None else tensorflow_random_state(seed)
+        )
+        try:
+            with seeded:
+                history = self.model_.fit(train, **fit_args)
+        except KeyboardInterrupt:
+            if stopper is not None and stopper.best_weights is not None:
+                self.model_.set_weights(stopper.best_weights)
+            self._record_history(self.model_.history, warm_start, initial_epoch)
+            raise
+        self._record_history(history, warm_start, initial_epoch)
+
+    def _record_history(self, history, warm_start, initial_epoch):
+        """Append the epochs of a Keras ``History`` to ``history_``."""
         if not warm_start or not hasattr(self, "history_") or initial_epoch == 0:
             self.history_ = defaultdict(list)
-        history = getattr(self.model_, "history", None)
         for key, values in getattr(history, "history", {}).items():
             self.history_[key] += list(values)
 
@@ -695,16 +715,14 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
             }
         return compute_sample_weight(class_weight, y_codes).astype(np.float32)
 
-    def _holdout(self, X, y, sample_weight):
-        """Split off ``validation_split`` of the series, stratified by class."""
-        rng = check_random_state(self._random_state)
-        arrays = [X, y] if sample_weight is None else [X, y, sample_weight]
+    def _holdout(self, y, rng):
+        """Row indices of a stratified ``validation_split`` hold-out."""
         try:
-            parts = train_test_split(
-                *arrays,
+            return train_test_split(
+                np.arange(len(y)),
                 test_size=self.validation_split,
                 stratify=y,
-                random_state=rng,
+                random_state=np.random.RandomState(rng.integers(2**31)),
             )
         except ValueError as exc:
             counts = dict(zip(*np.unique(y, return_counts=True), strict=True))
@@ -716,10 +734,6 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
                 "per class. Use more data, a larger validation_split, or "
                 f"validation_split=0 to train without a hold-out. ({exc})"
             ) from None
-        train, val = parts[0::2], parts[1::2]
-        if sample_weight is None:
-            return train[0], train[1], None, (val[0], val[1])
-        return train[0], train[1], train[2], (val[0], val[1], val[2])
 
     # ------------------------------------------------------------------ #
     # Prediction
@@ -740,7 +754,13 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
             Probabilities, columns in the order of ``classes_``.
         """
         check_is_fitted(self)
-        proba = self._predict_raw(X=X, **kwargs)
+        X, _ = self._validate_data(X)
+        X = self.feature_encoder_.transform(X)
+        # Batches gathered from X: Keras would copy a whole array first.
+        batches = SeriesBatches(X, None, None, np.arange(len(X)), self.batch_size)
+        kwargs = {"verbose": self.verbose, **kwargs}
+        kwargs.pop("batch_size", None)
+        proba = self.model_.predict(batches, **kwargs)
         return np.asarray(proba).reshape(-1, self.n_classes_)
 
     def predict(self, X, **kwargs):

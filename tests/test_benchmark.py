@@ -90,6 +90,8 @@ def test_benchmark_command_on_a_subsample(tmp_path, capsys):
             "40",
             "--output-dir",
             str(tmp_path),
+            "--record",
+            str(tmp_path / "RESULTS.md"),
         ]
     )
     out = capsys.readouterr().out
@@ -103,4 +105,6 @@ def test_benchmark_command_on_a_subsample(tmp_path, capsys):
     assert all(0.0 <= float(r["accuracy"]) <= 1.0 for r in rows)
     assert rows[1]["parameters"] and int(rows[1]["parameters"]) > 0
     assert (tmp_path / "FordA.png").stat().st_size > 0
-    assert "median accuracy" in (tmp_path / "FordA.md").read_text()
+    table = (tmp_path / "FordA.md").read_text()
+    assert "median accuracy" in table
+    assert (tmp_path / "RESULTS.md").read_text() == "\n" + table

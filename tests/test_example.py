@@ -10,7 +10,7 @@ EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "forda.py"
 
 
 @requires_forda
-def test_quick_run_prints_test_accuracy(capsys, monkeypatch):
+def test_quick_run_prints_test_accuracy(capsys, monkeypatch, tmp_path):
     monkeypatch.setattr(
         sys,
         "argv",
@@ -24,6 +24,8 @@ def test_quick_run_prints_test_accuracy(capsys, monkeypatch):
             "60",
             "--verbose",
             "0",
+            "--plot",
+            str(tmp_path / "curves.png"),
         ],
     )
     runpy.run_path(str(EXAMPLE), run_name="__main__")
@@ -33,3 +35,9 @@ def test_quick_run_prints_test_accuracy(capsys, monkeypatch):
     accuracy = float(out.split("test accuracy:")[1].split()[0])
     assert 0.0 <= accuracy <= 1.0
     assert "fit seconds:" in out and "predict seconds:" in out
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        assert "training curves: not saved" in out
+    else:
+        assert (tmp_path / "curves.png").stat().st_size > 0
