@@ -379,3 +379,15 @@ def test_smoothed_sparse_loss_equals_keras_dense_loss_on_one_hot(smoothing):
         np.eye(4, dtype="float32")[codes], proba
     )
     assert float(ours) == pytest.approx(float(keras_loss), rel=1e-6)
+
+
+def test_readme_shows_the_recommended_configuration():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = readme.split("## The recommended configuration", 1)[1]
+    code = section.split("```python", 1)[1].split("```", 1)[0]
+    namespace = {}
+    exec(code, namespace)  # the copy-paste snippet, as a user would run it
+    params = namespace["clf"].get_params()
+    assert {key: params[key] for key in RECOMMENDED_PARAMS} == RECOMMENDED_PARAMS
