@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import subprocess
 import sys
 import time
@@ -106,24 +104,6 @@ def child(n):
     )
 
 
-def machine():
-    import keras
-    import numpy as np
-    import tensorflow as tf
-
-    cpu = platform.processor() or "unknown CPU"
-    with open("/proc/cpuinfo", encoding="utf-8") as f:
-        for line in f:
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    return (
-        f"{os.cpu_count()} cores, {cpu}; python {platform.python_version()}, "
-        f"numpy {np.__version__}, keras {keras.__version__} "
-        f"({keras.backend.backend()}), tensorflow {tf.__version__}"
-    )
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
@@ -162,13 +142,15 @@ def main():
     table = "\n".join(lines)
     print(table)
     if args.record:
+        from sktransformer.benchmark import machine_description
+
         stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
         command = "python benchmarks/memory.py " + " ".join(
             f"--sizes {' '.join(map(str, args.sizes))} --record".split()
         )
         entry = (
             f"\n## {stamp}: peak memory of fit and predict on large panels\n\n"
-            f"Command: `{command}`\n\nMachine: {machine()}\n\n"
+            f"Command: `{command}`\n\nMachine: {machine_description()}\n\n"
             "Random float32 series of length 500; one epoch of a small network "
             "(patches of 25, width 16) with the default 20% hold-out; peaks are "
             "Linux' VmHWM; extra = peak minus the warm-up's peak (runtime and "
