@@ -72,7 +72,7 @@ def _local_network(input_shape, n_classes, *, fast_attention, **config):
     import keras
     from keras import layers
 
-    from sktransformer.attention import ScalarSelfAttention
+    from sktransformer.network.attention import ScalarSelfAttention
     from sktransformer.network import LAYER_NORM_EPSILON
 
     inputs = keras.Input(shape=tuple(input_shape), name="series")
@@ -225,7 +225,7 @@ def check(args):
     import numpy as np
     import tensorflow as tf  # the benchmark runs on the TensorFlow backend
 
-    from sktransformer.attention import ScalarSelfAttention
+    from sktransformer.network.attention import ScalarSelfAttention
 
     keras.utils.set_random_seed(0)
     X, y = load_batch(args)

@@ -11,11 +11,19 @@ caller's data.
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import numpy as np
 from sklearn.utils import check_array
 
-__all__ = ["check_series", "check_series_shape"]
+__all__ = ["check_series", "check_series_shape", "to_python", "DATA_FORMATS"]
+
+#: The layouts of 3D input: Keras' (n, T, C) and sktime's/aeon's (n, C, T).
+DATA_FORMATS = ("channels_last", "channels_first")
+_LAYOUTS = {
+    "channels_last": "(n_series, n_timepoints, n_channels)",
+    "channels_first": "(n_series, n_channels, n_timepoints)",
+}
 
 _EXPECTED = (
     "a 3D array of shape (n_series, n_timepoints, n_channels) or a 2D array of "
@@ -29,6 +37,8 @@ def check_series(
     dtype=np.float32,
     ensure_min_samples=1,
     input_name="X",
+    data_format="channels_last",
+    warn_layout=False,
     return_input_ndim=False,
 ):
     """Validate a panel of series and return it as a 3D float array.
@@ -45,13 +55,19 @@ def check_series(
         Minimum number of series.
     input_name : str, default="X"
         Name used in error messages.
+    data_format : {"channels_last", "channels_first"}, default="channels_last"
+        Layout of 3D input; the result is always ``channels_last``.
+    warn_layout : bool, default=False
+        Warn when 3D input has more channels than time points, which usually
+        means the other layout was meant (set at ``fit``).
     return_input_ndim : bool, default=False
         Also return the number of dimensions of the input (2 or 3).
 
     Returns
     -------
     ndarray of shape (n_series, n_timepoints, n_channels)
-        A view of ``X`` when no conversion was needed, else a converted copy.
+        A view of ``X`` when no conversion was needed, else a converted copy:
+        never modify it in place.
     input_ndim : int
         Only with ``return_input_ndim=True``.
 
@@ -98,6 +114,8 @@ def check_series(
             ) from None
         raise
     input_ndim = X.ndim
+    if X.ndim == 3 and data_format == "channels_first":
+        X = X.transpose(0, 2, 1)
     if X.ndim == 2:
         X = X[:, :, np.newaxis]
     elif X.ndim != 3:
@@ -110,7 +128,24 @@ def check_series(
             f"{input_name} has shape {X.shape}: series need at least 1 time point "
             "and 1 channel."
         )
+    if warn_layout and input_ndim == 3:
+        _warn_if_layout_looks_transposed(X, data_format, input_name)
     return (X, input_ndim) if return_input_ndim else X
+
+
+def _warn_if_layout_looks_transposed(X, data_format, input_name):
+    n_timepoints, n_channels = X.shape[1:]
+    if n_channels <= n_timepoints:
+        return
+    other = DATA_FORMATS[1 - DATA_FORMATS.index(data_format)]
+    warnings.warn(
+        f"{input_name} is read as {_LAYOUTS[data_format]} "
+        f"(data_format={data_format!r}): {n_channels} channels of "
+        f"{n_timepoints} time points. If {input_name} is laid out as "
+        f"{_LAYOUTS[other]}, pass data_format={other!r}.",
+        UserWarning,
+        stacklevel=4,
+    )
 
 
 def check_series_shape(X, expected_shape, estimator_name):
@@ -143,6 +178,26 @@ def check_series_shape(X, expected_shape, estimator_name):
         f"{head} Expected series of shape (n_timepoints, n_channels) = {expected} "
         f"as seen during fit, got {got} (X.shape = {X.shape})."
     )
+
+
+def to_python(value):
+    """NumPy scalars (also inside lists and tuples) as Python numbers.
+
+    Keras and some validators want Python ``int``/``float``/``bool``; a
+    parameter grid built with NumPy (``np.arange(1, 4)``) holds NumPy scalars.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktransformer._validation import to_python
+    >>> to_python((np.int64(4), np.float32(0.5)))
+    (4, 0.5)
+    """
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (list, tuple)):
+        return type(value)(to_python(v) for v in value)
+    return value
 
 
 def _is_scalar(X):

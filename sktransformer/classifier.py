@@ -1,34 +1,32 @@
 """The scikit-learn estimator: :class:`TransformerTimeSeriesClassifier`.
 
-It subclasses scikeras' :class:`~scikeras.wrappers.KerasClassifier` and uses its
-hooks (``_keras_build_fn``, ``_validate_data``, ``target_encoder``,
-``_fit_keras_model``) for what differs from a tabular Keras model: 3D series
-input, the seed network built from the fitted shape, a stratified validation
-split with early stopping, and the repairs scikeras 0.13 needs under
-scikit-learn >= 1.6 (estimator tags, global state left behind by a seeded fit).
+``fit`` reads top to bottom in this module: check the parameters and the
+series, encode the labels, build and compile the network
+(:mod:`sktransformer.network`), train it on minibatches gathered by index
+(:mod:`sktransformer._batches`), record the history. The class subclasses
+scikeras' :class:`~scikeras.wrappers.KerasClassifier` (the project's design):
+pickling of the fitted Keras model is scikeras'; scikeras' routed parameters
+(``optimizer__``, ``fit__``...) and its fit path are not used, because this
+estimator builds, compiles and trains one fixed network from its own
+parameters. Setting a routed parameter is refused with a clear error.
 """
 
 from __future__ import annotations
 
-import contextlib
-import numbers
+import inspect
 import os
 import uuid
-import warnings
-from collections import defaultdict
 from numbers import Integral, Real
 from pathlib import Path
 
 import keras
 import numpy as np
-from scikeras.utils.random_state import tensorflow_random_state
-from scikeras.utils.transformers import ClassifierLabelEncoder
-from scikeras.wrappers import BaseWrapper, KerasClassifier
+from scikeras.wrappers import KerasClassifier
 from sklearn.base import BaseEstimator
+from sklearn.metrics import accuracy_score
 from sklearn.model_selection import train_test_split
-from sklearn.utils import column_or_1d
+from sklearn.utils import ClassifierTags, check_array, column_or_1d
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils._tags import ClassifierTags
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
@@ -38,15 +36,54 @@ from sklearn.utils.validation import (
 )
 
 from ._batches import SeriesBatches
-from ._global_state import preserved_global_state
+from ._seeding import isolated_build, resolve_seed, seed_network
 from ._threads import configure_threads
-from ._validation import check_series, check_series_shape
-from .callbacks import AtomicModelCheckpoint, WarmupCosineDecay
-from .layers import AUGMENTATIONS
-from .losses import SmoothedSparseCategoricalCrossentropy
-from .network import build_transformer_classifier, reseed
+from ._validation import DATA_FORMATS, check_series, check_series_shape, to_python
+from .network import (
+    AUGMENTATIONS,
+    NETWORK_OPTIONS,
+    POOLINGS,
+    POSITION_EMBEDDINGS,
+    TOKENIZERS,
+    build_transformer_classifier,
+)
+from .network.builder import FF_ACTIVATIONS
+from .network.callbacks import AtomicModelCheckpoint
+from .network.losses import SmoothedSparseCategoricalCrossentropy
 
 __all__ = ["TransformerTimeSeriesClassifier"]
+
+#: Keyword arguments of ``fit`` that are estimator parameters: refused in
+#: ``fit`` with a pointer to ``set_params`` (scikit-learn's convention: fit
+#: takes data, the constructor takes settings).
+_FIT_KWARGS_THAT_ARE_PARAMETERS = (
+    "batch_size",
+    "epochs",
+    "validation_split",
+    "callbacks",
+    "class_weight",
+    "verbose",
+    "shuffle",
+    "initial_epoch",
+    "steps_per_epoch",
+    "validation_steps",
+    "validation_freq",
+)
+
+#: The prefixes of scikeras' routed parameters (``optimizer__learning_rate``...).
+_ROUTED_PREFIXES = (
+    "model",
+    "fit",
+    "predict",
+    "compile",
+    "optimizer",
+    "loss",
+    "metrics",
+    "callbacks",
+)
+
+#: The cosine schedule ends at this fraction of ``learning_rate``.
+FINAL_LEARNING_RATE_RATIO = 0.01
 
 
 class TransformerTimeSeriesClassifier(KerasClassifier):
@@ -96,9 +133,12 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
     warm_start : bool, default=False
         If True, ``fit`` continues training the already fitted network.
     random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, dropout, the validation split and
-        shuffling. An integer gives reproducible fits; the process' global
-        random state is left untouched either way.
+        Seeds weight initialisation, dropout, augmentation, the validation
+        split and shuffling. An integer gives reproducible fits, in any thread
+        or process, and leaves the process' global random state (Python's,
+        NumPy's, TensorFlow's) untouched. A ``RandomState`` instance is drawn
+        from (two fits differ); None draws the seed from NumPy's global
+        generator.
     verbose : int, default=0
         Keras' verbosity during ``fit`` and ``predict``.
     data_format : {"channels_last", "channels_first"}, default="channels_last"
@@ -107,9 +147,12 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         aeon's). 2D input is always ``(n_series, n_timepoints)``.
     fast_attention : bool, default=True
         For univariate series (the seed's attention reads a width-1 stream),
-        compute attention with :class:`~sktransformer.attention.ScalarSelfAttention`:
-        exactly MultiHeadAttention's weights and function in closed form, several
-        times faster. ``False`` uses Keras' ``MultiHeadAttention``, for comparison.
+        compute attention with
+        :class:`~sktransformer.network.ScalarSelfAttention`: exactly
+        MultiHeadAttention's weights and function in closed form, several
+        times faster. Wider streams (multivariate series, or an ``embed_dim``)
+        use Keras' ``MultiHeadAttention`` whatever this says. ``False`` uses
+        ``MultiHeadAttention`` everywhere, for comparison.
     augmentation : sequence of {"roll", "reverse", "negate"} or None, \
             default=None
         Random transforms of the training series, drawn afresh every batch
@@ -155,9 +198,11 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         Clip each gradient to this norm.
     lr_schedule : {"constant", "cosine"}, default="constant"
         Learning rate over training: constant, or a per-step cosine decay to
-        1% of ``learning_rate`` over ``epochs``.
+        1% of ``learning_rate`` over ``epochs`` (Keras' ``CosineDecay``).
     warmup_epochs : float, default=0
-        Epochs of linear warm-up from 0 to ``learning_rate`` (either schedule).
+        Epochs of linear warm-up from 0 to ``learning_rate`` (either schedule;
+        Keras' ``CosineDecay`` warm-up). With ``warm_start``, a second ``fit``
+        continues the schedule where the first ended.
     label_smoothing : float, default=0.0
         Label smoothing of the cross-entropy loss, in [0, 1).
     ema_momentum : float or None, default=None
@@ -198,6 +243,15 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
 
     Notes
     -----
+    ``fit`` takes the data only (``X``, ``y``, ``sample_weight`` and
+    ``validation_data``); training settings are parameters. scikeras' routed
+    parameters (``optimizer__...``, ``fit__...``) are refused by
+    ``set_params``.
+
+    A fit whose loss becomes NaN or infinite (unscaled series of huge
+    magnitude, too high a learning rate) stops and raises ``ValueError``; a
+    prediction whose output is not finite raises too.
+
     If ``fit`` raises an exception (bad input, a failing callback...), the
     estimator is left unfitted. If training is interrupted by
     ``KeyboardInterrupt`` (Ctrl-C), the interrupt is re-raised but the
@@ -246,22 +300,22 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         "warm_start": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
-        "data_format": [StrOptions({"channels_last", "channels_first"})],
+        "data_format": [StrOptions(set(DATA_FORMATS))],
         "fast_attention": ["boolean"],
         "augmentation": [list, tuple, None],
-        "tokenizer": [StrOptions({"none", "patch", "conv"})],
+        "tokenizer": [StrOptions(set(TOKENIZERS))],
         "embed_dim": [Interval(Integral, 1, None, closed="left"), None],
         "patch_size": [Interval(Integral, 1, None, closed="left")],
         "patch_stride": [Interval(Integral, 1, None, closed="left"), None],
         "stem_filters": [list, tuple],
         "stem_kernel_size": [Interval(Integral, 1, None, closed="left")],
-        "position_embedding": [StrOptions({"none", "learned", "sinusoidal"})],
+        "position_embedding": [StrOptions(set(POSITION_EMBEDDINGS))],
         "attention_dropout": [Interval(Real, 0, 1, closed="left"), None],
         "norm_first": ["boolean"],
-        "ff_activation": [StrOptions({"relu", "gelu", "silu"})],
+        "ff_activation": [StrOptions(set(FF_ACTIVATIONS))],
         "drop_path": [Interval(Real, 0, 1, closed="left")],
         "final_norm": ["boolean"],
-        "pooling": [StrOptions({"channels", "tokens"})],
+        "pooling": [StrOptions(set(POOLINGS))],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "clipnorm": [Interval(Real, 0, None, closed="neither"), None],
         "lr_schedule": [StrOptions({"constant", "cosine"})],
@@ -365,8 +419,42 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         self.checkpoint_dir = checkpoint_dir
 
     # ------------------------------------------------------------------ #
-    # scikit-learn contract repairs
+    # scikit-learn plumbing
     # ------------------------------------------------------------------ #
+    @classmethod
+    def _get_param_names(cls):
+        """The parameters of ``__init__``, as scikit-learn lists them.
+
+        scikeras overrides this hook to list every public attribute (its routed
+        parameters included); this puts scikit-learn's rule back.
+        """
+        signature = inspect.signature(cls.__init__)
+        return sorted(name for name in signature.parameters if name != "self")
+
+    def set_params(self, **params):
+        """Set parameters of this estimator (those of ``__init__``).
+
+        scikeras' routed parameters (``optimizer__learning_rate``,
+        ``fit__epochs``...) are refused: this estimator builds its own
+        optimizer, loss and training loop from its parameters.
+
+        Returns
+        -------
+        self : TransformerTimeSeriesClassifier
+        """
+        routed = sorted(
+            key for key in params if key.split("__", 1)[0] in _ROUTED_PREFIXES
+        )
+        if any("__" in key for key in routed):
+            raise ValueError(
+                f"{type(self).__name__} does not support scikeras' routed "
+                f"parameters ({', '.join(routed)}): it builds its optimizer, loss "
+                "and training loop itself. Set its own parameters instead, e.g. "
+                "learning_rate, weight_decay, clipnorm, epochs, batch_size; "
+                "valid parameters are listed by get_params()."
+            )
+        return BaseEstimator.set_params(self, **params)
+
     def __sklearn_tags__(self):
         # scikeras 0.13 declares its tags through the pre-1.6 ``_more_tags`` and
         # inherits ``BaseEstimator`` before ``ClassifierMixin``, so under
@@ -392,176 +480,43 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         return hasattr(self, "model_")
 
     # ------------------------------------------------------------------ #
-    # Validation
-    # ------------------------------------------------------------------ #
-    def _validate_hyperparameters(self):
-        self._validate_params()
-        name = type(self).__name__
-        for param in ("mlp_units", "stem_filters"):
-            units = getattr(self, param)
-            if not all(
-                isinstance(u, numbers.Integral) and not isinstance(u, bool) and u >= 1
-                for u in units
-            ):
-                raise ValueError(
-                    f"The {param!r} parameter of {name} must be a tuple of "
-                    f"positive ints. Got {units!r} instead."
-                )
-        augmentation = self.augmentation or ()
-        unknown = [a for a in augmentation if a not in AUGMENTATIONS]
-        if unknown:
-            raise ValueError(
-                f"The 'augmentation' parameter of {name} must be None or a tuple "
-                f"of names from {AUGMENTATIONS}. Got {self.augmentation!r} instead."
-            )
-
-    def _validate_data(self, X=None, y=None, reset=False, y_numeric=False):
-        """scikeras hook: validate series and labels, record or check shapes."""
-        if X is not None:
-            X, input_ndim = check_series(X, return_input_ndim=True)
-            if input_ndim == 3 and self.data_format == "channels_first":
-                X = X.transpose(0, 2, 1)
-            if reset:
-                _warn_if_layout_looks_transposed(self, X, input_ndim)
-                self.n_timepoints_in_, self.n_channels_in_ = X.shape[1:]
-                self.n_features_in_ = X.shape[1]
-                self.X_dtype_ = X.dtype
-            else:
-                check_series_shape(
-                    X,
-                    (self.n_timepoints_in_, self.n_channels_in_),
-                    type(self).__name__,
-                )
-        if y is not None:
-            y = column_or_1d(y, warn=True)
-            if y.dtype.kind in "fc":
-                assert_all_finite(y, input_name="y")
-            check_classification_targets(y)
-            if X is not None:
-                check_consistent_length(X, y)
-            if reset:
-                known = getattr(self, "classes_", None)
-                n_classes = len(np.unique(y)) if known is None else len(known)
-                if n_classes < 2:
-                    raise ValueError(
-                        f"{type(self).__name__} needs samples of at least 2 classes "
-                        f"in the data, but the data contains only one class: "
-                        f"{np.unique(y)[0]!r}."
-                    )
-        return X, y
-
-    @property
-    def target_encoder(self):
-        """scikeras hook: labels -> ordinal codes for the softmax output."""
-        categories = "auto" if self.classes_ is None else [self.classes_]
-        return ClassifierLabelEncoder(
-            loss="sparse_categorical_crossentropy", categories=categories
-        )
-
-    # ------------------------------------------------------------------ #
-    # Network
-    # ------------------------------------------------------------------ #
-    def _check_model_param(self):
-        # scikeras hook: this estimator always builds its own network.
-        return self._keras_build_fn
-
-    def _keras_build_fn(self, meta):
-        model = build_transformer_classifier(
-            (meta["n_timepoints_in_"], meta["n_channels_in_"]),
-            n_classes=meta["n_classes_"],
-            head_size=self.head_size,
-            num_heads=self.num_heads,
-            ff_dim=self.ff_dim,
-            num_transformer_blocks=self.num_transformer_blocks,
-            mlp_units=tuple(self.mlp_units),
-            dropout=self.dropout,
-            mlp_dropout=self.mlp_dropout,
-            fast_attention=self.fast_attention,
-            augmentation=tuple(self.augmentation or ()),
-            tokenizer=self.tokenizer,
-            embed_dim=self.embed_dim,
-            patch_size=self.patch_size,
-            patch_stride=self.patch_stride,
-            stem_filters=tuple(self.stem_filters),
-            stem_kernel_size=self.stem_kernel_size,
-            position_embedding=self.position_embedding,
-            attention_dropout=self.attention_dropout,
-            norm_first=self.norm_first,
-            ff_activation=self.ff_activation,
-            drop_path=self.drop_path,
-            final_norm=self.final_norm,
-            pooling=self.pooling,
-        )
-        seed = getattr(self, "_random_state", None)
-        if seed is not None:
-            # Seeds from random_state alone, not from Python's global `random`
-            # (which other threads, e.g. a Dask worker's, advance meanwhile).
-            reseed(model, seed)
-        if self.label_smoothing > 0:
-            loss = SmoothedSparseCategoricalCrossentropy(self.label_smoothing)
-        else:
-            loss = keras.losses.SparseCategoricalCrossentropy()
-        # Keras' AdamW is Adam with decoupled weight decay.
-        optimizer_class = (
-            keras.optimizers.AdamW if self.weight_decay > 0 else keras.optimizers.Adam
-        )
-        model.compile(
-            optimizer=optimizer_class(
-                learning_rate=self.learning_rate,
-                weight_decay=self.weight_decay or None,
-                clipnorm=self.clipnorm,
-                use_ema=self.ema_momentum is not None,
-                ema_momentum=self.ema_momentum or 0.99,
-            ),
-            loss=loss,
-            metrics=["accuracy"],
-        )
-        _build_training_state(model, meta)
-        return model
-
-    # ------------------------------------------------------------------ #
     # Training
     # ------------------------------------------------------------------ #
-    def fit(self, X, y, sample_weight=None, **kwargs):
+    def fit(self, X, y, sample_weight=None, **fit_params):
         """Build the network for the series' shape and train it.
 
         Parameters
         ----------
         X : array-like of shape (n_series, n_timepoints, n_channels) or \
                 (n_series, n_timepoints)
-            Training series; 2D input is taken as univariate.
+            Training series (``(n_series, n_channels, n_timepoints)`` with
+            ``data_format="channels_first"``); 2D input is univariate.
         y : array-like of shape (n_series,)
             Class labels of any kind (ints, strings...).
         sample_weight : array-like of shape (n_series,), default=None
-            Per-series weights in the loss.
-        **kwargs : dict
-            Passed to ``keras.Model.fit`` (prefer the estimator's parameters).
+            Non-negative per-series weights in the loss.
+        **fit_params : dict
+            Only ``validation_data=(X_val, y_val)`` or ``(X_val, y_val,
+            sample_weight_val)``: series checked and laid out like ``X``,
+            labels from ``y``'s classes. It replaces the ``validation_split``
+            hold-out for early stopping and the history's ``val_`` entries.
+            Training settings (``epochs``, ``batch_size``...) are estimator
+            parameters: a ``fit`` argument of that name raises ``TypeError``.
 
         Returns
         -------
         self : TransformerTimeSeriesClassifier
             The fitted estimator.
         """
-        self._validate_hyperparameters()
-        _require_y(self, y)
-        configure_threads(self.n_threads)
-        # KerasClassifier.fit is bypassed: it multiplies the caller's
-        # sample_weight array in place by the class weights. Class weights are
-        # applied in ``_fit_keras_model`` instead, on a copy.
-        self.classes_ = None
-        try:
-            return BaseWrapper.fit(self, X, y, sample_weight=sample_weight, **kwargs)
-        except Exception:
-            self._forget_fit()
-            raise
+        warm = bool(self.warm_start) and self.__sklearn_is_fitted__()
+        return self._fit(X, y, sample_weight, fit_params, warm=warm)
 
-    def _forget_fit(self):
-        """Leave the estimator unfitted: drop every fitted attribute."""
-        for name in [n for n in vars(self) if n.endswith("_") and n[:1] != "_"]:
-            delattr(self, name)
-
-    def partial_fit(self, X, y, classes=None, sample_weight=None, **kwargs):
+    def partial_fit(self, X, y, classes=None, sample_weight=None, **fit_params):
         """Train for one epoch, building the network on the first call.
+
+        No hold-out, early stopping or learning-rate schedule: each call is one
+        pass over ``X`` at ``learning_rate`` (after the warm-up, if any, of the
+        first call's schedule).
 
         Parameters
         ----------
@@ -570,261 +525,482 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         classes : array-like of shape (n_classes,), default=None
             All classes; needed on the first call if ``y`` lacks some.
         sample_weight : array-like of shape (n_series,), default=None
-        **kwargs : dict
-            Passed to ``keras.Model.fit``.
+        **fit_params : dict
+            ``validation_data`` only, as in :meth:`fit`.
 
         Returns
         -------
         self : TransformerTimeSeriesClassifier
         """
-        self._validate_hyperparameters()
-        _require_y(self, y)
-        configure_threads(self.n_threads)
-        self.classes_ = (
-            np.asarray(classes)
-            if classes is not None
-            else getattr(self, "classes_", None)
+        warm = self.__sklearn_is_fitted__()
+        return self._fit(
+            X, y, sample_weight, fit_params, warm=warm, classes=classes, epochs=1
         )
-        return BaseWrapper.partial_fit(
-            self, X, y, sample_weight=sample_weight, **kwargs
-        )
-
-    def _fit(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
-        # With a seed, scikeras seeds the global generators around building and
-        # fitting; this block puts the caller's global random and determinism
-        # state back afterwards. Without a seed nothing is seeded, and the global
-        # generators simply advance, as with any unseeded estimator.
-        with self._global_state_guard():
-            super()._fit(
-                X,
-                y,
-                sample_weight=sample_weight,
-                warm_start=warm_start,
-                epochs=epochs,
-                initial_epoch=initial_epoch,
-                **kwargs,
-            )
 
     def initialize(self, X, y):
-        """Build the network without training it (see scikeras)."""
-        self._validate_hyperparameters()
-        configure_threads(self.n_threads)
-        with self._global_state_guard():
-            self.classes_ = None
-            BaseWrapper.initialize(self, X, y)
+        """Build the network for ``X`` and ``y`` without training it.
+
+        Returns
+        -------
+        self : TransformerTimeSeriesClassifier
+        """
+        return self._fit(X, y, None, {}, warm=False, epochs=0)
+
+    def _fit(self, X, y, sample_weight, fit_params, *, warm, classes=None, epochs=None):
+        """The one fit path: fit, partial_fit and initialize all come here."""
+        params = self._checked_params()
+        incremental = epochs is not None
+        epochs = params["epochs"] if epochs is None else epochs
+        validation_data = _validation_data_from(fit_params, type(self).__name__)
+        configure_threads(params["n_threads"])
+        try:
+            X = self._check_series(X, reset=not warm)
+            if not warm:
+                self.classes_ = _classes_of(y, classes, type(self).__name__)
+                self.n_classes_ = len(self.classes_)
+            y = self._encode(y, X)
+            sample_weight = self._sample_weight(sample_weight, X, y, params)
+            if validation_data is not None:
+                validation_data = self._check_validation_data(validation_data, params)
+            seed = resolve_seed(params["random_state"])
+            rng = np.random.default_rng(seed)
+            train, validation = self._batches(
+                X, y, sample_weight, validation_data, rng, params, incremental
+            )
+            if not warm:
+                self.model_ = self._build_network(seed, len(train) * epochs, params)
+                self.history_ = {}
+            if epochs > 0:
+                self._train(train, validation, epochs, params, incremental)
+        except BaseException as exc:
+            if not (isinstance(exc, KeyboardInterrupt) and hasattr(self, "history_")):
+                self._forget_fit()
+            raise
         return self
 
-    def _global_state_guard(self):
-        if self.random_state is None:
-            return contextlib.nullcontext()
-        return preserved_global_state()
+    def _checked_params(self):
+        """Validate the parameters; return them as Python values."""
+        self._validate_params()
+        params = {name: to_python(value) for name, value in self.get_params().items()}
+        name = type(self).__name__
+        for param in ("mlp_units", "stem_filters"):
+            units = params[param]
+            if not all(
+                isinstance(u, int) and not isinstance(u, bool) and u >= 1 for u in units
+            ):
+                raise ValueError(
+                    f"The {param!r} parameter of {name} must be a tuple of "
+                    f"positive ints. Got {getattr(self, param)!r} instead."
+                )
+            params[param] = tuple(units)
+        augmentation = tuple(params["augmentation"] or ())
+        if any(a not in AUGMENTATIONS for a in augmentation):
+            raise ValueError(
+                f"The 'augmentation' parameter of {name} must be None or a tuple "
+                f"of names from {AUGMENTATIONS}. Got {self.augmentation!r} instead."
+            )
+        params["augmentation"] = augmentation
+        callbacks = params["callbacks"]
+        if isinstance(callbacks, keras.callbacks.Callback):
+            callbacks = [callbacks]
+        callbacks = list(callbacks or ())
+        bad = [c for c in callbacks if not isinstance(c, keras.callbacks.Callback)]
+        if bad:
+            raise ValueError(
+                f"The 'callbacks' parameter of {name} must hold keras.callbacks."
+                f"Callback instances. Got {bad[0]!r} instead."
+            )
+        params["callbacks"] = callbacks
+        checkpoint_dir = params["checkpoint_dir"]
+        if checkpoint_dir is not None and os.path.exists(checkpoint_dir):
+            if not os.path.isdir(checkpoint_dir):
+                raise ValueError(
+                    f"checkpoint_dir={str(checkpoint_dir)!r} exists and is not a "
+                    "folder: pass a folder (it is created if missing)."
+                )
+        return params
 
-    def _fit_keras_model(
-        self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs
-    ):
-        """scikeras hook: stratified hold-out, batches, callbacks, Keras' fit.
+    def _check_series(self, X, *, reset, input_name="X"):
+        """Series as a ``channels_last`` float32 array; record or check the shape."""
+        X = check_series(
+            X,
+            data_format=self.data_format,
+            warn_layout=reset,
+            input_name=input_name,
+        )
+        if reset:
+            self.n_timepoints_in_, self.n_channels_in_ = X.shape[1:]
+            self.n_features_in_ = X.shape[1]
+        else:
+            check_series_shape(
+                X, (self.n_timepoints_in_, self.n_channels_in_), type(self).__name__
+            )
+        return X
 
-        Replaces scikeras' version, which hands whole arrays to Keras (copied
-        by TensorFlow, and once more by a hold-out split): batches are
-        gathered from the caller's array by index instead.
-        """
-        if self.class_weight is not None:
-            weights = self._class_sample_weight(y)
+    def _encode(self, y, X, input_name="y"):
+        """Labels -> int32 codes into ``classes_``; unknown labels raise."""
+        y = _check_labels(y, type(self).__name__, input_name)
+        check_consistent_length(X, y)
+        codes = np.searchsorted(self.classes_, y)
+        codes = np.minimum(codes, self.n_classes_ - 1)
+        unknown = self.classes_[codes] != y
+        if np.any(unknown):
+            raise ValueError(
+                f"{input_name} holds labels {np.unique(y[unknown]).tolist()} that are "
+                f"not among the classes seen at fit, {self.classes_.tolist()}."
+            )
+        return codes.astype(np.int32)
+
+    def _sample_weight(self, sample_weight, X, y, params):
+        """Per-series weights (``class_weight`` included), or None; a new array."""
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, len(X))
+        class_weight = params["class_weight"]
+        if class_weight is not None:
+            weights = compute_sample_weight(self._class_weight_by_code(class_weight), y)
             sample_weight = (
                 weights if sample_weight is None else sample_weight * weights
             )
-        seed = self._random_state
-        rng = np.random.default_rng(seed)
-        monitor = "loss"
-        train_index = np.arange(len(y))
-        if self.validation_split > 0 and "validation_data" not in kwargs:
-            train_index, val_index = self._holdout(y, rng)
-            kwargs["validation_data"] = SeriesBatches(
-                X, y, sample_weight, val_index, self.batch_size
-            )
-            monitor = "val_loss"
-        train = SeriesBatches(X, y, sample_weight, train_index, self.batch_size, rng)
+        return None if sample_weight is None else sample_weight.astype(np.float32)
 
-        callbacks = list(self._fit_callbacks)
-        if self.lr_schedule != "constant" or self.warmup_epochs > 0:
-            callbacks.append(
-                WarmupCosineDecay(
-                    self.learning_rate,
-                    warmup_epochs=self.warmup_epochs,
-                    final_ratio=1.0 if self.lr_schedule == "constant" else 0.01,
-                )
+    def _class_weight_by_code(self, class_weight):
+        if not isinstance(class_weight, dict):
+            return class_weight
+        classes = self.classes_.tolist()
+        unknown = [label for label in class_weight if label not in classes]
+        if unknown:
+            raise ValueError(
+                f"class_weight names classes {sorted(unknown, key=str)} that are "
+                f"not in the training labels {classes}."
             )
+        return {
+            code: float(class_weight.get(label, 1.0))
+            for code, label in enumerate(classes)
+        }
+
+    def _check_validation_data(self, validation_data, params):
+        X_val, y_val, *rest = validation_data
+        X_val = self._check_series(X_val, reset=False, input_name="X_val")
+        y_val = self._encode(y_val, X_val, input_name="y_val")
+        weight = rest[0] if rest else None
+        weight = self._sample_weight(
+            weight, X_val, y_val, {**params, "class_weight": None}
+        )
+        return X_val, y_val, weight
+
+    def _batches(self, X, y, sample_weight, validation_data, rng, params, incremental):
+        """Training and validation minibatches (a stratified hold-out if asked)."""
+        batch_size = params["batch_size"]
+        train_index = np.arange(len(y))
+        validation = None
+        if validation_data is not None:
+            X_val, y_val, w_val = validation_data
+            validation = SeriesBatches(
+                X_val, y_val, w_val, np.arange(len(y_val)), batch_size
+            )
+        elif params["validation_split"] > 0 and not incremental:
+            train_index, val_index = _holdout(y, params["validation_split"], rng)
+            validation = SeriesBatches(X, y, sample_weight, val_index, batch_size)
+        train = SeriesBatches(X, y, sample_weight, train_index, batch_size, rng)
+        return train, validation
+
+    def _build_network(self, seed, total_steps, params):
+        """The seed network for the fitted shape, seeded and compiled."""
+        options = {name: params[name] for name in NETWORK_OPTIONS}
+        with isolated_build():
+            model = build_transformer_classifier(
+                (self.n_timepoints_in_, self.n_channels_in_),
+                n_classes=self.n_classes_,
+                **options,
+            )
+        seed_network(model, seed)
+        if params["label_smoothing"] > 0:
+            loss = SmoothedSparseCategoricalCrossentropy(params["label_smoothing"])
+        else:
+            loss = keras.losses.SparseCategoricalCrossentropy()
+        # Keras' AdamW is Adam with decoupled weight decay.
+        weight_decay = params["weight_decay"]
+        optimizer = (
+            keras.optimizers.AdamW if weight_decay > 0 else keras.optimizers.Adam
+        )(
+            learning_rate=_learning_rate(params, total_steps),
+            weight_decay=weight_decay or None,
+            clipnorm=params["clipnorm"],
+            use_ema=params["ema_momentum"] is not None,
+            ema_momentum=params["ema_momentum"] or 0.99,
+        )
+        model.compile(optimizer=optimizer, loss=loss, metrics=["accuracy"])
+        _build_training_state(model, (self.n_timepoints_in_, self.n_channels_in_))
+        return model
+
+    def _train(self, train, validation, epochs, params, incremental):
+        """Keras' fit over the minibatches; the history is appended to ``history_``."""
+        monitor = "loss" if validation is None else "val_loss"
+        callbacks = [*params["callbacks"], keras.callbacks.TerminateOnNaN()]
         stopper = None
-        if self.early_stopping:
+        if params["early_stopping"] and not incremental:
             stopper = keras.callbacks.EarlyStopping(
-                monitor=monitor, patience=self.patience, restore_best_weights=True
+                monitor=monitor, patience=params["patience"], restore_best_weights=True
             )
             callbacks.append(stopper)
-        if self.checkpoint_dir is not None:
+        if params["checkpoint_dir"] is not None:
             unique = f"{type(self).__name__}-{os.getpid()}-{uuid.uuid4().hex[:12]}"
-            self.checkpoint_path_ = str(Path(self.checkpoint_dir) / f"{unique}.keras")
+            self.checkpoint_path_ = str(
+                Path(params["checkpoint_dir"]) / f"{unique}.keras"
+            )
             callbacks.append(AtomicModelCheckpoint(self.checkpoint_path_, monitor))
-
-        for name in ("batch_size", "shuffle", "validation_split", "sample_weight"):
-            kwargs.pop(name, None)  # the batches carry all of these
-        fit_args = {
-            "epochs": initial_epoch + epochs,
-            "initial_epoch": initial_epoch,
-            "verbose": self.verbose,
-            "callbacks": callbacks,
-            # The batches reshuffle themselves, from the seed; Keras' own
-            # shuffling of their order would use Python's global random.
-            "shuffle": False,
-            **kwargs,
-        }
-        # As scikeras does: with a seed, TensorFlow's global seed and op
-        # determinism are set for the fit (and put back by our guard).
-        seeded = (
-            contextlib.nullcontext() if seed is None else tensorflow_random_state(seed)
-        )
+        initial_epoch = len(self.history_.get("loss", ()))
+        history = keras.callbacks.History()
         try:
-            with seeded:
-                history = self.model_.fit(train, **fit_args)
+            self.model_.fit(
+                train,
+                validation_data=validation,
+                epochs=initial_epoch + epochs,
+                initial_epoch=initial_epoch,
+                verbose=params["verbose"],
+                callbacks=[history, *callbacks],
+                # The batches reshuffle themselves from the seed.
+                shuffle=False,
+            )
         except KeyboardInterrupt:
+            # Ctrl-C: keep the best weights so far and the completed epochs.
             if stopper is not None and stopper.best_weights is not None:
                 self.model_.set_weights(stopper.best_weights)
-            self._record_history(self.model_.history, warm_start, initial_epoch)
+            self._record_history(history)
             raise
-        self._record_history(history, warm_start, initial_epoch)
-
-    def _record_history(self, history, warm_start, initial_epoch):
-        """Append the epochs of a Keras ``History`` to ``history_``."""
-        if not warm_start or not hasattr(self, "history_") or initial_epoch == 0:
-            self.history_ = defaultdict(list)
-        for key, values in getattr(history, "history", {}).items():
-            self.history_[key] += list(values)
-
-    def _class_sample_weight(self, y_codes):
-        """Per-series weights from ``class_weight`` (y is encoded as codes)."""
-        class_weight = self.class_weight
-        if isinstance(class_weight, dict):
-            unknown = set(class_weight) - set(self.classes_.tolist())
-            if unknown:
-                raise ValueError(
-                    f"class_weight names classes {sorted(unknown, key=str)} that are "
-                    f"not in the training labels {self.classes_.tolist()}."
-                )
-            class_weight = {
-                code: class_weight.get(label, 1.0)
-                for code, label in enumerate(self.classes_.tolist())
-            }
-        return compute_sample_weight(class_weight, y_codes).astype(np.float32)
-
-    def _holdout(self, y, rng):
-        """Row indices of a stratified ``validation_split`` hold-out."""
-        try:
-            return train_test_split(
-                np.arange(len(y)),
-                test_size=self.validation_split,
-                stratify=y,
-                random_state=np.random.RandomState(rng.integers(2**31)),
-            )
-        except ValueError as exc:
-            counts = dict(zip(*np.unique(y, return_counts=True), strict=True))
+        self._record_history(history)
+        losses = np.asarray(self.history_.get("loss", [0.0]), dtype=float)
+        if not np.all(np.isfinite(losses)):
             raise ValueError(
-                f"validation_split={self.validation_split} cannot hold out a "
-                f"stratified validation set from {len(y)} series with class "
-                f"counts {counts} (codes in classes_ order): every class needs "
-                "at least 2 series and the validation set at least one series "
-                "per class. Use more data, a larger validation_split, or "
-                f"validation_split=0 to train without a hold-out. ({exc})"
-            ) from None
+                f"Training diverged: the loss became {losses[~np.isfinite(losses)][0]}"
+                f" at epoch {int(np.argmin(np.isfinite(losses))) + 1}. The series "
+                f"reach magnitude {_magnitude(train.X):.3g}: scale them (for "
+                "example with sktransformer.TimeSeriesStandardScaler) or lower "
+                "learning_rate."
+            )
+
+    def _record_history(self, history):
+        for key, values in history.history.items():
+            self.history_.setdefault(key, []).extend(float(v) for v in values)
+
+    def _forget_fit(self):
+        """Leave the estimator unfitted: drop every fitted attribute."""
+        for name in [n for n in vars(self) if n.endswith("_") and n[:1] != "_"]:
+            delattr(self, name)
 
     # ------------------------------------------------------------------ #
     # Prediction
     # ------------------------------------------------------------------ #
-    def predict_proba(self, X, **kwargs):
+    def predict_proba(self, X):
         """Class probabilities of each series.
 
         Parameters
         ----------
         X : array-like of shape (n_series, n_timepoints[, n_channels])
             Series of the shape seen during ``fit``.
-        **kwargs : dict
-            Passed to ``keras.Model.predict``.
 
         Returns
         -------
-        ndarray of shape (n_series, n_classes)
+        ndarray of shape (n_series, n_classes), dtype float64
             Probabilities, columns in the order of ``classes_``.
         """
         check_is_fitted(self)
-        X, _ = self._validate_data(X)
-        X = self.feature_encoder_.transform(X)
+        X = self._check_series(X, reset=False)
         # Batches gathered from X: Keras would copy a whole array first.
         batches = SeriesBatches(X, None, None, np.arange(len(X)), self.batch_size)
-        kwargs = {"verbose": self.verbose, **kwargs}
-        kwargs.pop("batch_size", None)
-        proba = self.model_.predict(batches, **kwargs)
-        return np.asarray(proba).reshape(-1, self.n_classes_)
+        proba = self.model_.predict(batches, verbose=self.verbose)
+        proba = np.asarray(proba, dtype=np.float64).reshape(-1, self.n_classes_)
+        if not np.all(np.isfinite(proba)):
+            rows = np.flatnonzero(~np.isfinite(proba).all(axis=1))
+            raise ValueError(
+                f"The network's output is not finite for {len(rows)} series (first: "
+                f"row {rows[0]}); X reaches magnitude {_magnitude(X):.3g}. Scale the "
+                "series as at fit (for example with TimeSeriesStandardScaler)."
+            )
+        return proba / proba.sum(axis=1, keepdims=True)
 
-    def predict(self, X, **kwargs):
+    def predict(self, X):
         """Most probable class of each series.
 
         Parameters
         ----------
         X : array-like of shape (n_series, n_timepoints[, n_channels])
             Series of the shape seen during ``fit``.
-        **kwargs : dict
-            Passed to ``keras.Model.predict``.
 
         Returns
         -------
         ndarray of shape (n_series,)
             Labels from ``classes_``.
         """
-        proba = self.predict_proba(X, **kwargs)
+        proba = self.predict_proba(X)
         return self.classes_[np.argmax(proba, axis=1)]
 
+    def score(self, X, y, sample_weight=None):
+        """Mean accuracy on ``X`` and ``y`` (weighted by ``sample_weight``).
 
-def _build_training_state(model, meta):
+        Parameters
+        ----------
+        X : array-like of shape (n_series, n_timepoints[, n_channels])
+        y : array-like of shape (n_series,)
+        sample_weight : array-like of shape (n_series,), default=None
+
+        Returns
+        -------
+        float
+        """
+        return float(accuracy_score(y, self.predict(X), sample_weight=sample_weight))
+
+
+def _learning_rate(params, total_steps):
+    """The optimizer's learning rate: a float, or Keras' ``CosineDecay``.
+
+    ``lr_schedule="cosine"`` decays to 1% of ``learning_rate`` over the fit's
+    steps; ``warmup_epochs`` adds Keras' linear warm-up from 0 (either schedule).
+    """
+    learning_rate = params["learning_rate"]
+    cosine = params["lr_schedule"] == "cosine"
+    steps_per_epoch = total_steps / max(params["epochs"], 1)
+    warmup_steps = round(params["warmup_epochs"] * steps_per_epoch)
+    if not cosine and warmup_steps == 0:
+        return learning_rate
+    warmup_steps = min(warmup_steps, max(total_steps - 1, 0))
+    return keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=0.0 if warmup_steps else learning_rate,
+        decay_steps=max(total_steps - warmup_steps, 1),
+        alpha=FINAL_LEARNING_RATE_RATIO if cosine else 1.0,
+        warmup_target=learning_rate if warmup_steps else None,
+        warmup_steps=warmup_steps,
+    )
+
+
+def _build_training_state(model, input_shape):
     """Create the optimizer's and metrics' variables now, outside any trace.
 
     Left to the first training step, TensorFlow creates them inside the traced
     step, and those traces (about 20 MB a fit) outlive the model, even
     ``keras.backend.clear_session()``. Keras builds eagerly this way itself
-    under a distribution strategy (``Trainer._symbolic_build``, from symbolic
-    shapes only); without that method, the optimizer alone is built.
+    under a distribution strategy, with its private ``Trainer._symbolic_build``
+    (from symbolic shapes only); where a Keras version lacks that method, the
+    optimizer alone is built, with public API (tested both ways).
     """
     symbolic_build = getattr(model, "_symbolic_build", None)
     if symbolic_build is None:
         model.optimizer.build(model.trainable_variables)
         return
-    x = np.zeros((1, meta["n_timepoints_in_"], meta["n_channels_in_"]), np.float32)
+    x = np.zeros((1, *input_shape), np.float32)
     y = np.zeros((1,), np.float32)
     symbolic_build(data_batch=(x, y, None))
 
 
-def _require_y(estimator, y):
+def _validation_data_from(fit_params, name):
+    """``validation_data`` from ``fit``'s keyword arguments; refuse the rest."""
+    fit_params = dict(fit_params)
+    validation_data = fit_params.pop("validation_data", None)
+    if fit_params:
+        settings = sorted(k for k in fit_params if k in _FIT_KWARGS_THAT_ARE_PARAMETERS)
+        others = sorted(k for k in fit_params if k not in settings)
+        hints = []
+        if settings:
+            hints.append(
+                f"{', '.join(settings)} are estimator parameters: set them with "
+                f"{name}({settings[0]}=...) or set_params({settings[0]}=...)"
+            )
+        if others:
+            hints.append(f"{', '.join(others)} are not supported")
+        raise TypeError(
+            f"{name}.fit() got unexpected keyword arguments: {'; '.join(hints)}. "
+            "fit accepts X, y, sample_weight and validation_data only."
+        )
+    if validation_data is None:
+        return None
+    if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (
+        2,
+        3,
+    ):
+        raise ValueError(
+            "validation_data must be a tuple (X_val, y_val) or (X_val, y_val, "
+            f"sample_weight_val); got {type(validation_data).__name__}"
+            + (
+                f" of length {len(validation_data)}"
+                if isinstance(validation_data, (tuple, list))
+                else ""
+            )
+            + "."
+        )
+    return tuple(validation_data)
+
+
+def _check_labels(y, name, input_name="y"):
+    """Labels as a 1D array of a classification target type."""
     if y is None:
         raise ValueError(
-            f"{type(estimator).__name__} requires y to be passed, but the target y "
-            "is None."
+            f"{name} requires y to be passed, but the target {input_name} is None."
         )
+    y = column_or_1d(y, warn=True)
+    if y.dtype.kind in "fc":
+        assert_all_finite(y, input_name=input_name)
+    check_classification_targets(y)
+    return y
 
 
-def _warn_if_layout_looks_transposed(estimator, X, input_ndim):
-    n_timepoints, n_channels = X.shape[1:]
-    if input_ndim == 3 and n_channels > n_timepoints:
-        layouts = {
-            "channels_last": "(n_series, n_timepoints, n_channels)",
-            "channels_first": "(n_series, n_channels, n_timepoints)",
-        }
-        other = (
-            "channels_first"
-            if estimator.data_format == "channels_last"
-            else "channels_last"
+def _classes_of(y, classes, name):
+    """The sorted classes of ``y`` (or the given ``classes``); at least two."""
+    labels = _check_labels(y if classes is None else classes, name)
+    try:
+        found = np.unique(labels)
+    except TypeError:
+        raise ValueError(
+            "Labels must be all strings or all numbers; got a mix of types: "
+            f"{sorted({type(v).__name__ for v in labels.tolist()})}."
+        ) from None
+    if len(found) < 2:
+        raise ValueError(
+            f"{name} needs samples of at least 2 classes in the data, but the data "
+            f"contains only one class: {found[0]!r}."
         )
-        warnings.warn(
-            f"X is read as {layouts[estimator.data_format]} "
-            f"(data_format={estimator.data_format!r}): {n_channels} channels of "
-            f"{n_timepoints} time points. If X is laid out as {layouts[other]}, "
-            f"pass data_format={other!r}.",
-            UserWarning,
-            stacklevel=4,
+    return found
+
+
+def _holdout(y, validation_split, rng):
+    """Row indices of a stratified ``validation_split`` hold-out."""
+    try:
+        return train_test_split(
+            np.arange(len(y)),
+            test_size=validation_split,
+            stratify=y,
+            random_state=int(rng.integers(2**31 - 1)),
         )
+    except ValueError as exc:
+        counts = dict(zip(*np.unique(y, return_counts=True), strict=True))
+        raise ValueError(
+            f"validation_split={validation_split} cannot hold out a "
+            f"stratified validation set from {len(y)} series with class "
+            f"counts {counts} (codes in classes_ order): every class needs "
+            "at least 2 series and the validation set at least one series "
+            "per class. Use more data, a larger validation_split, or "
+            f"validation_split=0 to train without a hold-out. ({exc})"
+        ) from None
+
+
+def _check_sample_weight(sample_weight, n_series):
+    """Finite, non-negative float64 weights, one per series (a new array)."""
+    if isinstance(sample_weight, Real):
+        sample_weight = np.full(n_series, sample_weight)
+    sample_weight = check_array(
+        sample_weight, ensure_2d=False, dtype=np.float64, input_name="sample_weight"
+    )
+    if sample_weight.shape != (n_series,):
+        raise ValueError(
+            f"sample_weight.shape == {sample_weight.shape}, expected ({n_series},)."
+        )
+    if np.any(sample_weight < 0):
+        raise ValueError("sample_weight must be non-negative; it has negative values.")
+    if not np.any(sample_weight > 0):
+        raise ValueError(
+            "sample_weight holds only zeros: no series would weigh in the loss."
+        )
+    return np.array(sample_weight, copy=True)
+
+
+def _magnitude(X):
+    return float(np.max(np.abs(X))) if X.size else 0.0

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._validation import check_series, check_series_shape
+from ._validation import DATA_FORMATS, check_series, check_series_shape
 
 __all__ = ["TimeSeriesStandardScaler"]
 
@@ -26,6 +27,17 @@ class TimeSeriesStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstim
         Subtract each series' mean.
     with_std : bool, default=True
         Divide by each series' standard deviation.
+    data_format : {"channels_last", "channels_first"}, default="channels_last"
+        Layout of 3D input, as for the classifier:
+        ``(n_series, n_timepoints, n_channels)`` or sktime's and aeon's
+        ``(n_series, n_channels, n_timepoints)``. The output keeps the layout
+        of the input.
+
+    Notes
+    -----
+    Means and standard deviations are accumulated in float64 whatever the
+    input's dtype, so series of amplitude 1e20 or 1e-23 in float32 are scaled
+    correctly (float32 sums of squares would overflow or underflow).
 
     Attributes
     ----------
@@ -49,11 +61,13 @@ class TimeSeriesStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstim
     _parameter_constraints: dict = {
         "with_mean": ["boolean"],
         "with_std": ["boolean"],
+        "data_format": [StrOptions(set(DATA_FORMATS))],
     }
 
-    def __init__(self, *, with_mean=True, with_std=True):
+    def __init__(self, *, with_mean=True, with_std=True, data_format="channels_last"):
         self.with_mean = with_mean
         self.with_std = with_std
+        self.data_format = data_format
 
     def fit(self, X, y=None):
         """Record the shape of the series.
@@ -68,7 +82,12 @@ class TimeSeriesStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstim
         self : TimeSeriesStandardScaler
         """
         self._validate_params()
-        X = check_series(X, dtype=(np.float64, np.float32))
+        X = check_series(
+            X,
+            dtype=(np.float64, np.float32),
+            data_format=self.data_format,
+            warn_layout=True,
+        )
         self.n_timepoints_in_, self.n_channels_in_ = X.shape[1:]
         self.n_features_in_ = X.shape[1]
         return self
@@ -87,19 +106,29 @@ class TimeSeriesStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstim
         """
         check_is_fitted(self)
         X, input_ndim = check_series(
-            X, dtype=(np.float64, np.float32), return_input_ndim=True
+            X,
+            dtype=(np.float64, np.float32),
+            data_format=self.data_format,
+            return_input_ndim=True,
         )
         check_series_shape(
             X, (self.n_timepoints_in_, self.n_channels_in_), type(self).__name__
         )
-        out = np.array(X, copy=True)
+        # float64 throughout: float32 sums of squares overflow at amplitude
+        # ~1e19 and underflow at ~1e-23.
+        out = X.astype(np.float64)  # a new array: X is never modified
         if self.with_mean:
             out -= out.mean(axis=1, keepdims=True)
         if self.with_std:
             std = out.std(axis=1, keepdims=True)
             std[std == 0] = 1.0
             out /= std
-        return out[:, :, 0] if input_ndim == 2 else out
+        out = out.astype(X.dtype, copy=False)
+        if input_ndim == 2:
+            return out[:, :, 0]
+        if self.data_format == "channels_first":
+            return out.transpose(0, 2, 1)
+        return out
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

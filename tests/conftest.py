@@ -52,3 +52,18 @@ def series_data():
     X += shift[:, None, None]
     y = (shift > 0).astype(int)
     return X, y
+
+
+def op_determinism_enabled():
+    """Whether TensorFlow's op determinism is on (False on other backends).
+
+    TensorFlow has no public getter; the tests read its private one, which is
+    what ``tf.config.experimental.enable_op_determinism`` sets.
+    """
+    import keras
+
+    if keras.backend.backend() != "tensorflow":
+        return False
+    from tensorflow.python.framework import config
+
+    return bool(config.is_op_determinism_enabled())

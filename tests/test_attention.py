@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from keras import ops
 
-from sktransformer.attention import ScalarSelfAttention, _dropout_plan
+from sktransformer.network.attention import ScalarSelfAttention, _dropout_plan
 
 RTOL = 1e-5
 

@@ -105,7 +105,7 @@ def test_bad_parameters_fail_at_fit(params, fragment):
 
 
 def test_set_params_rejects_unknown_names():
-    with pytest.raises(ValueError, match="Invalid parameter num_head"):
+    with pytest.raises(ValueError, match="Invalid parameter .num_head."):
         TransformerTimeSeriesClassifier().set_params(num_head=2)
 
 

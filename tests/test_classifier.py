@@ -18,7 +18,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.utils._tags import get_tags
 
 from sktransformer import TimeSeriesStandardScaler, TransformerTimeSeriesClassifier
-from sktransformer._global_state import op_determinism_enabled
+from .conftest import op_determinism_enabled
 
 # --------------------------------------------------------------------------- #
 # Defaults and parameters
@@ -72,6 +72,13 @@ def test_defaults_are_the_seed_recipe():
         "n_threads": None,
         "checkpoint_dir": None,
     }
+
+
+def test_network_options_are_estimator_parameters_with_the_same_defaults():
+    from sktransformer.network import NETWORK_OPTIONS
+
+    params = TransformerTimeSeriesClassifier().get_params()
+    assert {name: params[name] for name in NETWORK_OPTIONS} == NETWORK_OPTIONS
 
 
 def test_default_network_on_forda_shape_has_93130_parameters():
@@ -426,8 +433,12 @@ def test_warm_start_continues_training(series_data, tiny_params):
     assert clf.model_ is model
     after = model.get_weights()
     assert any(not np.array_equal(a, b) for a, b in zip(weights, after, strict=True))
-    # Training resumed from the fitted weights, not from a fresh initialisation.
-    assert clf.history_["loss"][0] < first_losses[0]
+    # Training resumed from the fitted weights, not from a fresh initialisation,
+    # and the history holds the epochs of both fits.
+    epochs = tiny_params["epochs"]
+    assert clf.history_["loss"][:epochs] == first_losses
+    assert len(clf.history_["loss"]) == 2 * epochs
+    assert clf.history_["loss"][epochs] < first_losses[0]
 
 
 # --------------------------------------------------------------------------- #

@@ -13,9 +13,8 @@ import pytest
 from sklearn.model_selection import GridSearchCV
 
 from sktransformer import TransformerTimeSeriesClassifier
-from sktransformer.callbacks import warmup_cosine
-from sktransformer.layers import DropPath, PositionEmbedding, SeriesAugmentation
-from sktransformer.losses import SmoothedSparseCategoricalCrossentropy
+from sktransformer.network.layers import DropPath, PositionEmbedding, SeriesAugmentation
+from sktransformer.network.losses import SmoothedSparseCategoricalCrossentropy
 from sktransformer.network import build_transformer_classifier
 from sktransformer.recommended import RECOMMENDED_PARAMS
 
@@ -105,7 +104,13 @@ def test_learned_positions_are_weights_and_sinusoids_are_not():
 
 def test_post_norm_puts_layer_norm_after_each_residual_sum():
     model = build_transformer_classifier(
-        (20, 1), 2, head_size=4, num_heads=1, num_transformer_blocks=1, norm_first=False
+        (20, 1),
+        2,
+        head_size=4,
+        num_heads=1,
+        num_transformer_blocks=1,
+        norm_first=False,
+        fast_attention=False,
     )
     kinds = _layer_kinds(model)
     assert kinds[1:10] == [
@@ -217,15 +222,6 @@ def test_position_embedding_rejects_unknown_kind():
 # --------------------------------------------------------------------------- #
 # Training options through the estimator
 # --------------------------------------------------------------------------- #
-
-
-def test_warmup_cosine_values():
-    assert warmup_cosine(0.0, 0.1, 2.0) == 0.0
-    assert warmup_cosine(0.1, 0.1, 2.0) == pytest.approx(2.0)
-    assert warmup_cosine(0.55, 0.1, 2.0) == pytest.approx(2.0 * (0.01 + 0.99 * 0.5))
-    assert warmup_cosine(1.0, 0.1, 2.0) == pytest.approx(0.02)
-    # A constant schedule with warm-up: final_ratio 1.
-    assert warmup_cosine(0.7, 0.1, 2.0, final_ratio=1.0) == pytest.approx(2.0)
 
 
 class _RecordLearningRate(keras.callbacks.Callback):

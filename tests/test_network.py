@@ -11,7 +11,8 @@ from sktransformer.network import build_transformer_classifier
 
 
 def test_seed_network_has_the_seed_parameter_count_and_layers():
-    model = build_transformer_classifier((500, 1), n_classes=2)
+    # Keras' own attention, as in the seed's summary.
+    model = build_transformer_classifier((500, 1), n_classes=2, fast_attention=False)
     assert model.count_params() == 93_130
 
     kinds = Counter(type(layer).__name__ for layer in model.layers)
@@ -42,7 +43,12 @@ def test_seed_network_has_the_seed_parameter_count_and_layers():
 
 def test_blocks_are_pre_norm_in_the_seed_order():
     model = build_transformer_classifier(
-        (20, 1), n_classes=2, head_size=4, num_heads=1, num_transformer_blocks=1
+        (20, 1),
+        n_classes=2,
+        head_size=4,
+        num_heads=1,
+        num_transformer_blocks=1,
+        fast_attention=False,
     )
     names = [type(layer).__name__ for layer in model.layers]
     assert names == [
@@ -89,18 +95,16 @@ def _imported_modules(path):
 
 def test_network_module_is_pure_keras():
     """No scikit-learn and no backend import: layers and builders only."""
-    import sktransformer.attention as attention
-    import sktransformer.callbacks as callbacks
-    import sktransformer.layers as layers
-    import sktransformer.losses as losses
     import sktransformer.network as network
+    from sktransformer.network import attention, builder, callbacks, layers, losses
 
-    for module in (network, attention, layers, losses, callbacks):
+    for module in (network, builder, attention, layers, losses, callbacks):
         roots = {name.split(".")[0] for name in _imported_modules(module.__file__)}
         allowed = {
             "__future__",
             "collections",
             "fractions",
+            "inspect",
             "keras",
             "math",
             "numpy",
@@ -116,3 +120,16 @@ def test_builder_returns_an_uncompiled_keras_model():
     model = build_transformer_classifier((5, 1), 2)
     assert isinstance(model, keras.Model)
     assert not model.compiled
+
+
+def test_fast_attention_is_the_default_and_has_the_seed_parameter_count():
+    model = build_transformer_classifier((500, 1), n_classes=2)
+    kinds = Counter(type(layer).__name__ for layer in model.layers)
+    assert kinds["ScalarSelfAttention"] == 4 and "MultiHeadAttention" not in kinds
+    assert model.count_params() == 93_130
+
+
+def test_wider_streams_use_keras_attention_whatever_fast_attention_says():
+    model = build_transformer_classifier((20, 3), n_classes=2, head_size=4)
+    kinds = Counter(type(layer).__name__ for layer in model.layers)
+    assert kinds["MultiHeadAttention"] == 4 and "ScalarSelfAttention" not in kinds

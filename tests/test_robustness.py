@@ -13,7 +13,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV, cross_val_score
 
 from sktransformer import TransformerTimeSeriesClassifier
-from sktransformer._global_state import op_determinism_enabled
+from .conftest import op_determinism_enabled
 from sktransformer._threads import threads_from_environment
 
 from .conftest import TINY
@@ -261,7 +261,7 @@ def test_checkpoint_survives_a_failed_save(series_data, tmp_path, monkeypatch):
         raise OSError("killed")
 
     monkeypatch.setattr(keras.Model, "save", die_half_way)
-    from sktransformer.callbacks import AtomicModelCheckpoint
+    from sktransformer.network.callbacks import AtomicModelCheckpoint
 
     checkpoint = AtomicModelCheckpoint(path, monitor="loss")
     checkpoint.set_model(clf.model_)

@@ -39,7 +39,7 @@ class SeriesAugmentation(keras.layers.Layer):
     Examples
     --------
     >>> import numpy as np
-    >>> from sktransformer.layers import SeriesAugmentation
+    >>> from sktransformer.network.layers import SeriesAugmentation
     >>> x = np.arange(6, dtype="float32").reshape(1, 6, 1)
     >>> layer = SeriesAugmentation(["roll"], seed=0)
     >>> bool((np.asarray(layer(x, training=False)) == x).all())

@@ -25,7 +25,7 @@ class SmoothedSparseCategoricalCrossentropy(keras.losses.Loss):
     Examples
     --------
     >>> import numpy as np
-    >>> from sktransformer.losses import SmoothedSparseCategoricalCrossentropy
+    >>> from sktransformer.network.losses import SmoothedSparseCategoricalCrossentropy
     >>> loss = SmoothedSparseCategoricalCrossentropy(label_smoothing=0.0)
     >>> round(float(loss(np.array([1]), np.array([[0.5, 0.5]]))), 4)
     0.6931

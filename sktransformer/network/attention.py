@@ -362,7 +362,7 @@ class ScalarSelfAttention(keras.layers.Layer):
     Examples
     --------
     >>> import numpy as np, keras
-    >>> from sktransformer.attention import ScalarSelfAttention
+    >>> from sktransformer.network.attention import ScalarSelfAttention
     >>> x = np.random.default_rng(0).normal(size=(2, 16, 1)).astype("float32")
     >>> mha = keras.layers.MultiHeadAttention(num_heads=2, key_dim=8)
     >>> fast = ScalarSelfAttention(num_heads=2, key_dim=8)

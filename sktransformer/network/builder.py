@@ -24,26 +24,33 @@ LayerNorm and pooling over tokens instead of channels.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 
 import keras
-import numpy as np
 from keras import layers
 
 from .attention import ScalarSelfAttention
-from .layers import DropPath, PositionEmbedding, SeriesAugmentation
+from .layers import AUGMENTATIONS, DropPath, PositionEmbedding, SeriesAugmentation
 
 __all__ = [
     "build_transformer_classifier",
     "transformer_encoder",
     "tokenize",
-    "reseed",
+    "NETWORK_OPTIONS",
+    "AUGMENTATIONS",
+    "TOKENIZERS",
+    "POOLINGS",
+    "POSITION_EMBEDDINGS",
+    "FF_ACTIVATIONS",
 ]
 
 LAYER_NORM_EPSILON = 1e-6
+#: The allowed values of the string options (the estimator's constraints use them).
 TOKENIZERS = ("none", "patch", "conv")
 POOLINGS = ("channels", "tokens")
 POSITION_EMBEDDINGS = ("none", "learned", "sinusoidal")
+FF_ACTIVATIONS = ("relu", "gelu", "silu")
 
 
 def transformer_encoder(
@@ -225,8 +232,8 @@ def build_transformer_classifier(
     mlp_units: Sequence[int] = (128,),
     dropout: float = 0.25,
     mlp_dropout: float = 0.4,
-    fast_attention: bool = False,
-    augmentation: Sequence[str] = (),
+    fast_attention: bool = True,
+    augmentation: Sequence[str] | None = None,
     tokenizer: str = "none",
     embed_dim: int | None = None,
     patch_size: int = 16,
@@ -258,10 +265,12 @@ def build_transformer_classifier(
     mlp_dropout : float, default=0.4
         Dropout after each layer of the classification head; with no head
         layers (``mlp_units=()``), dropout on the pooled features.
-    fast_attention : bool, default=False
-        Closed-form attention for width-1 streams, see
-        :func:`transformer_encoder`.
-    augmentation : sequence of {"roll", "reverse", "negate"}, default=()
+    fast_attention : bool, default=True
+        Closed-form attention for width-1 streams (exactly
+        ``MultiHeadAttention``'s weights and function, see
+        :func:`transformer_encoder`); wider streams (multivariate series, or
+        an ``embed_dim``) always use ``MultiHeadAttention``.
+    augmentation : sequence of {"roll", "reverse", "negate"} or None, default=None
         Random transforms of the series during training, see
         :class:`~sktransformer.layers.SeriesAugmentation`.
     tokenizer, embed_dim, patch_size, patch_stride, stem_filters, \
@@ -340,56 +349,15 @@ stem_kernel_size
     return keras.Model(inputs, outputs, name="transformer_classifier")
 
 
-#: (initializer attribute, weight attribute) pairs that :func:`reseed` redraws.
-_RANDOM_WEIGHTS = (
-    ("kernel_initializer", "kernel"),
-    ("bias_initializer", "bias"),
-    ("embedding_initializer", "embedding"),
-)
+def _network_options():
+    parameters = inspect.signature(build_transformer_classifier).parameters
+    return {
+        name: parameter.default
+        for name, parameter in parameters.items()
+        if parameter.kind is inspect.Parameter.KEYWORD_ONLY
+    }
 
 
-def reseed(model: keras.Model, seed: int) -> keras.Model:
-    """Redraw a model's random initial weights and random generators from ``seed``.
-
-    Keras layers built without explicit seeds draw them from Python's global
-    ``random`` module, which any other thread of the process may advance at
-    the same time (a Dask worker's event loop does, continuously), so seeding
-    that module does not make a build reproducible there. This draws every
-    randomly initialised weight again, with its own initializer and a seed
-    from ``seed``, and restarts every random generator (dropout, stochastic
-    depth, augmentation) from ``seed`` too: the same ``seed`` then gives the
-    same network in any process and thread.
-
-    Parameters
-    ----------
-    model : keras.Model
-        A built model; changed in place.
-    seed : int
-        Non-negative integer.
-
-    Returns
-    -------
-    keras.Model
-        ``model``.
-    """
-    seeds = iter(np.random.default_rng(seed).integers(1, 2**31 - 1, size=100_000))
-    for layer in model._flatten_layers(include_self=False):
-        for initializer_name, weight_name in _RANDOM_WEIGHTS:
-            initializer = getattr(layer, initializer_name, None)
-            weight = getattr(layer, weight_name, None)
-            if weight is None or not isinstance(weight, keras.Variable):
-                continue
-            config = initializer.get_config() if initializer is not None else {}
-            if "seed" not in config:  # constant initializers: nothing to redraw
-                continue
-            seeded = initializer.__class__.from_config(
-                {**config, "seed": int(next(seeds))}
-            )
-            weight.assign(seeded(weight.shape, dtype=weight.dtype))
-    for variable in model.non_trainable_variables:
-        if variable.path.endswith("seed_generator_state"):
-            state = np.array([next(seeds), 0]).astype(
-                keras.backend.standardize_dtype(variable.dtype)
-            )
-            variable.assign(state)
-    return model
+#: Every option of :func:`build_transformer_classifier` and its default: the
+#: estimator passes exactly these of its parameters to the builder.
+NETWORK_OPTIONS: dict = _network_options()
