@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import inspect
 import json
 import os
 import platform
@@ -67,61 +66,14 @@ SEED_CONFIG = dict(
 # ---------------------------------------------------------------------- #
 # Networks
 # ---------------------------------------------------------------------- #
-def _local_network(input_shape, n_classes, *, fast_attention, **config):
-    """The seed network of :mod:`sktransformer.network`, attention switchable."""
-    import keras
-    from keras import layers
-
-    from sktransformer.network.attention import ScalarSelfAttention
-    from sktransformer.network import LAYER_NORM_EPSILON
-
-    inputs = keras.Input(shape=tuple(input_shape), name="series")
-    x = inputs
-    for block in range(config["num_transformer_blocks"]):
-        name = f"block{block}"
-        res_in = x
-        x = layers.LayerNormalization(epsilon=LAYER_NORM_EPSILON, name=f"{name}_norm1")(
-            x
-        )
-        kwargs = dict(
-            key_dim=config["head_size"],
-            num_heads=config["num_heads"],
-            dropout=config["dropout"],
-            name=f"{name}_attn",
-        )
-        if fast_attention:
-            x = ScalarSelfAttention(**kwargs)(x)
-        else:
-            x = layers.MultiHeadAttention(**kwargs)(x, x)
-        x = layers.Dropout(config["dropout"], name=f"{name}_attn_dropout")(x)
-        res = layers.Add(name=f"{name}_attn_residual")([x, res_in])
-        x = layers.LayerNormalization(epsilon=LAYER_NORM_EPSILON, name=f"{name}_norm2")(
-            res
-        )
-        x = layers.Conv1D(config["ff_dim"], 1, activation="relu", name=f"{name}_ff_in")(
-            x
-        )
-        x = layers.Dropout(config["dropout"], name=f"{name}_ff_dropout")(x)
-        x = layers.Conv1D(input_shape[-1], 1, name=f"{name}_ff_out")(x)
-        x = layers.Add(name=f"{name}_ff_residual")([x, res])
-    x = layers.GlobalAveragePooling1D(data_format="channels_first", name="pool")(x)
-    for i, units in enumerate(config["mlp_units"]):
-        x = layers.Dense(units, activation="relu", name=f"mlp{i}")(x)
-        x = layers.Dropout(config["mlp_dropout"], name=f"mlp{i}_dropout")(x)
-    outputs = layers.Dense(n_classes, activation="softmax", name="probabilities")(x)
-    return keras.Model(inputs, outputs, name="transformer_classifier")
-
-
 def build_network(variant, input_shape=(500, 1), n_classes=2, config=None):
     """Uncompiled seed network; ``variant`` is ``"mha"`` or ``"fast"``."""
-    from sktransformer import network
+    from sktransformer.network import build_transformer_classifier
 
     config = dict(SEED_CONFIG if config is None else config)
-    fast = variant == "fast"
-    builder = network.build_transformer_classifier
-    if "fast_attention" in inspect.signature(builder).parameters:
-        return builder(input_shape, n_classes, fast_attention=fast, **config)
-    return _local_network(input_shape, n_classes, fast_attention=fast, **config)
+    return build_transformer_classifier(
+        input_shape, n_classes, fast_attention=variant == "fast", **config
+    )
 
 
 def compile_like_estimator(model, jit_compile="auto"):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
 import urllib.error
 import urllib.request
@@ -50,15 +51,39 @@ def get_data_home(data_home=None) -> Path:
     pathlib.Path
     """
     if data_home is None:
-        data_home = os.environ.get("SKTRANSFORMER_DATA")
+        # An empty variable means "not set", not the current folder.
+        data_home = os.environ.get("SKTRANSFORMER_DATA") or None
     if data_home is None:
         cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
         data_home = Path(cache) / "sktransformer"
-    return Path(data_home).expanduser()
+    data_home = Path(data_home).expanduser()
+    if data_home.exists() and not data_home.is_dir():
+        raise NotADirectoryError(
+            f"The data home {str(data_home)!r} is a file; it must be a folder that "
+            "holds (or will hold) UCR/<name>/. Pass another data_home or set "
+            "SKTRANSFORMER_DATA to a folder."
+        )
+    return data_home
+
+
+#: Problem names: letters, digits, "_" and "-" (every UCR/UEA name), so that a
+#: name can never leave the data home ("../x", "/etc", "a/b").
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+
+
+def _check_name(name):
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
+        raise ValueError(
+            f"Invalid UCR problem name {name!r}: expected letters, digits, '_' or "
+            "'-' only, such as 'FordA' (a name is a folder inside the data home, "
+            "never a path)."
+        )
+    return name
 
 
 def ucr_path(name, split="train", data_home=None) -> Path:
     """Where the TSV file of ``name``'s ``split`` is (or will be) stored."""
+    _check_name(name)
     if split not in _SPLITS:
         raise ValueError(f"split must be 'train' or 'test', got {split!r}.")
     return get_data_home(data_home) / "UCR" / name / f"{name}_{_SPLITS[split]}.tsv"
@@ -141,7 +166,10 @@ def _download(url, path, name):
             while chunk := r.read(1 << 20):
                 out.write(chunk)
         _verify_checksum(Path(tmp), shown_as=path.name, source=url)
-        _parse_tsv(Path(tmp), np.float32)  # refuse malformed files before keeping
+        try:  # refuse malformed files (an HTML error page...) before keeping
+            _parse_tsv(Path(tmp), np.float32, shown_as=url)
+        except ValueError as exc:
+            raise ValueError(f"Nothing was kept from the download: {exc}") from None
         os.replace(tmp, path)  # atomic: readers see the old state or the whole file
     except (urllib.error.URLError, OSError) as exc:
         raise FileNotFoundError(_missing_message(path, name, reason=exc)) from exc
@@ -174,23 +202,27 @@ def _verify_checksum(path, shown_as=None, source=None):
         )
 
 
-def _parse_tsv(path, dtype):
+def _parse_tsv(path, dtype, shown_as=None):
+    """``(X, y)`` from a UCR TSV; errors name ``shown_as`` (default: the path)."""
+    name = path if shown_as is None else shown_as
     try:
         data = np.loadtxt(path, delimiter="\t", dtype=np.float64, ndmin=2)
     except ValueError as exc:
-        raise ValueError(f"{path} is not a UCR tab-separated file: {exc}") from None
+        raise ValueError(f"{name} is not a UCR tab-separated file: {exc}") from None
     if data.shape[0] < 1 or data.shape[1] < 2:
         raise ValueError(
-            f"{path} has shape {data.shape}: expected one series per row, the "
+            f"{name} has shape {data.shape}: expected one series per row, the "
             "label first and at least one value."
         )
     labels, values = data[:, 0], data[:, 1:]
     if not np.all(np.isfinite(values)):
         raise ValueError(
-            f"{path} holds missing or non-finite values; sktransformer expects "
+            f"{name} holds missing or non-finite values; sktransformer expects "
             "equal-length series without gaps."
         )
+    if not np.all(np.isfinite(labels)):
+        raise ValueError(f"{name} has non-finite class labels in its first column.")
     if not np.all(labels == np.round(labels)):
-        raise ValueError(f"{path} has non-integer class labels in its first column.")
+        raise ValueError(f"{name} has non-integer class labels in its first column.")
     X = values.astype(dtype)[:, :, np.newaxis]
     return X, labels.astype(np.int64)

@@ -18,6 +18,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.utils._tags import get_tags
 
 from sktransformer import TimeSeriesStandardScaler, TransformerTimeSeriesClassifier
+
 from .conftest import op_determinism_enabled
 
 # --------------------------------------------------------------------------- #

@@ -13,9 +13,9 @@ import pytest
 from sklearn.model_selection import GridSearchCV
 
 from sktransformer import TransformerTimeSeriesClassifier
+from sktransformer.network import build_transformer_classifier
 from sktransformer.network.layers import DropPath, PositionEmbedding, SeriesAugmentation
 from sktransformer.network.losses import SmoothedSparseCategoricalCrossentropy
-from sktransformer.network import build_transformer_classifier
 from sktransformer.recommended import RECOMMENDED_PARAMS
 
 SMALL = dict(

@@ -98,3 +98,43 @@ def test_malformed_files_are_reported(tmp_path, content, message):
 def test_unknown_split():
     with pytest.raises(ValueError, match="split must be 'train' or 'test'"):
         load_ucr("FordA", "validation")
+
+
+@pytest.mark.parametrize("name", ["../../x", "/etc/passwd", "a/b", "", "..", "x\0y"])
+def test_names_cannot_leave_the_data_home(tmp_path, name):
+    with pytest.raises(ValueError, match="Invalid UCR problem name"):
+        load_ucr(name, data_home=tmp_path, download=False)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_data_home_that_is_a_file_is_a_clear_error(tmp_path):
+    path = tmp_path / "file"
+    path.write_text("")
+    with pytest.raises(NotADirectoryError, match="is a file"):
+        load_ucr("FordA", data_home=path, download=False)
+
+
+def test_empty_environment_variable_means_unset(tmp_path, monkeypatch):
+    monkeypatch.setenv("SKTRANSFORMER_DATA", "")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert get_data_home() == tmp_path / "sktransformer"
+
+
+def test_a_mirror_answering_html_is_named_in_the_error(tmp_path):
+    mirror = tmp_path / "mirror" / "Toy"
+    mirror.mkdir(parents=True)
+    (mirror / "Toy_TRAIN.tsv").write_text("<html><body>Not found</body></html>\n")
+    home = tmp_path / "home"
+    url = (tmp_path / "mirror").as_uri()
+    with pytest.raises(ValueError, match="Toy_TRAIN.tsv") as info:
+        load_ucr("Toy", data_home=home, base_url=url)
+    assert url in str(info.value) and ".part" not in str(info.value)
+    assert not (home / "UCR" / "Toy" / "Toy_TRAIN.tsv").exists()
+
+
+def test_infinite_labels_are_refused(tmp_path):
+    folder = tmp_path / "UCR" / "Toy"
+    folder.mkdir(parents=True)
+    (folder / "Toy_TRAIN.tsv").write_text("inf\t1.0\t2.0\n1\t3.0\t4.0\n")
+    with pytest.raises(ValueError, match="non-finite class labels"):
+        load_ucr("Toy", data_home=tmp_path)

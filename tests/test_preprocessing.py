@@ -34,3 +34,43 @@ def test_options_and_shape_check():
     scaler = TimeSeriesStandardScaler().fit(X)
     with pytest.raises(ValueError, match=r"\(6, 1\).*\(5, 1\)"):
         scaler.transform(X[:, :5])
+
+
+def test_sktime_layout_is_scaled_over_time_and_keeps_its_layout():
+    rng = np.random.default_rng(0)
+    X = rng.normal(3.0, 2.0, size=(5, 2, 40))  # (n, channels, timepoints)
+    out = TimeSeriesStandardScaler(data_format="channels_first").fit_transform(X)
+    assert out.shape == X.shape
+    np.testing.assert_allclose(out.mean(axis=2), 0.0, atol=1e-12)
+    np.testing.assert_allclose(out.std(axis=2), 1.0, rtol=1e-12)
+    with pytest.warns(UserWarning, match="data_format='channels_first'"):
+        TimeSeriesStandardScaler().fit(X)
+
+
+@pytest.mark.parametrize("amplitude", [1e20, 1e-23])
+def test_float32_extremes_are_scaled_like_float64(amplitude):
+    rng = np.random.default_rng(0)
+    X = (rng.normal(size=(4, 30, 1)) * amplitude).astype(np.float32)
+    out = TimeSeriesStandardScaler().fit_transform(X)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out.std(axis=1), 1.0, rtol=1e-4)
+
+
+def test_pipeline_on_sktime_layout_trains_on_scaled_series():
+    from sklearn.pipeline import make_pipeline
+
+    from sktransformer import TransformerTimeSeriesClassifier
+
+    from .conftest import TINY
+
+    rng = np.random.default_rng(0)
+    y = np.arange(40) % 2
+    X = rng.normal(size=(40, 1, 16)) + 100.0 + 5.0 * y[:, None, None]
+    pipe = make_pipeline(
+        TimeSeriesStandardScaler(data_format="channels_first"),
+        TransformerTimeSeriesClassifier(
+            **TINY, data_format="channels_first", random_state=0
+        ),
+    ).fit(X, y)
+    scaled = pipe[0].transform(X)
+    assert np.abs(scaled).max() < 10 and np.ptp(scaled) > 0

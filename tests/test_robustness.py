@@ -13,10 +13,9 @@ from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV, cross_val_score
 
 from sktransformer import TransformerTimeSeriesClassifier
-from .conftest import op_determinism_enabled
 from sktransformer._threads import threads_from_environment
 
-from .conftest import TINY
+from .conftest import TINY, op_determinism_enabled
 
 # --------------------------------------------------------------------------- #
 # Parallel search

@@ -1,0 +1,214 @@
+"""What ``fit``/``predict``/``score`` promise, case by case (issue 8's defects).
+
+Each test is one kind of defect a user met, and stays as a guard: warm starts,
+NumPy numbers as parameters, random-state instances, validation data, ``fit``
+keyword arguments and scikeras' routed parameters, lists and DataFrames in
+``score``, divergence, threads, float64 probabilities.
+"""
+
+import os
+import random
+import threading
+
+import keras
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV
+
+from sktransformer import TransformerTimeSeriesClassifier
+
+from .conftest import TINY, op_determinism_enabled
+
+
+def _fit(X, y, **params):
+    return TransformerTimeSeriesClassifier(**{**TINY, **params}).fit(X, y)
+
+
+def test_warm_start_refit_predicts(series_data):
+    X, y = series_data
+    labels = np.where(y == 1, "up", "down")
+    clf = _fit(X, labels, warm_start=True, random_state=0)
+    clf.fit(X, labels)
+    assert set(clf.predict(X)) <= {"up", "down"}
+    with pytest.raises(ValueError, match="not among the classes seen at fit"):
+        clf.fit(X, np.where(y == 1, "up", "sideways"))
+
+
+def test_numpy_numbers_are_numbers(series_data):
+    X, y = series_data
+    params = {
+        "num_heads": np.int64(2),
+        "head_size": np.int32(4),
+        "mlp_units": (np.int64(4),),
+        "learning_rate": np.float32(0.01),
+        "dropout": np.float64(0.1),
+        "early_stopping": np.bool_(False),
+        "random_state": np.int64(3),
+    }
+    clf = _fit(X, y, **params)
+    again = _fit(X, y, **{**params, "random_state": 3})
+    np.testing.assert_array_equal(clf.predict_proba(X), again.predict_proba(X))
+    search = GridSearchCV(
+        TransformerTimeSeriesClassifier(**TINY, random_state=0),
+        {"num_heads": np.arange(1, 3)},
+        cv=2,
+        error_score="raise",
+    ).fit(X, y)
+    assert search.best_params_["num_heads"] in (1, 2)
+
+
+def test_random_state_instances_give_different_networks(series_data):
+    X, y = series_data
+    probas = [
+        _fit(X, y, random_state=np.random.RandomState(seed)).predict_proba(X)
+        for seed in (0, 1)
+    ]
+    assert not np.array_equal(*probas)
+    # The same instance state gives the same network, as in scikit-learn.
+    again = _fit(X, y, random_state=np.random.RandomState(0)).predict_proba(X)
+    np.testing.assert_array_equal(again, probas[0])
+
+
+@pytest.mark.parametrize(
+    "labels", [np.array([-1, 1]), np.array(["no", "yes"])], ids=["-1/1", "strings"]
+)
+def test_validation_data_is_encoded_checked_and_laid_out(series_data, labels):
+    X, y = series_data
+    y = labels[y]
+    Xcf = X.transpose(0, 2, 1)
+    clf = TransformerTimeSeriesClassifier(
+        **TINY, data_format="channels_first", random_state=0
+    ).fit(Xcf, y, validation_data=(Xcf[:20], y[:20]))
+    assert len(clf.history_["val_loss"]) == TINY["epochs"]
+    with pytest.raises(ValueError, match="not among the classes"):
+        clf.fit(Xcf, y, validation_data=(Xcf[:2], np.array([labels[0], "other"])))
+    with pytest.raises(ValueError, match="expecting 12 features"):
+        clf.fit(Xcf, y, validation_data=(X[:5, :6], y[:5]))
+    with pytest.raises(ValueError, match="validation_data must be a tuple"):
+        clf.fit(Xcf, y, validation_data=Xcf)
+
+
+def test_fit_keyword_arguments_are_refused_not_ignored(series_data):
+    X, y = series_data
+    clf = TransformerTimeSeriesClassifier(**TINY)
+    with pytest.raises(TypeError, match="batch_size, validation_split are estimator"):
+        clf.fit(X, y, validation_split=0.25, batch_size=4)
+    with pytest.raises(TypeError, match="not_a_keras_argument are not supported"):
+        clf.fit(X, y, not_a_keras_argument=1)
+    assert not hasattr(clf, "model_")
+
+
+@pytest.mark.parametrize(
+    "routed", ["optimizer__learning_rate", "fit__epochs", "callbacks__0", "loss__x"]
+)
+def test_routed_scikeras_parameters_are_refused(routed):
+    clf = TransformerTimeSeriesClassifier(**TINY)
+    with pytest.raises(ValueError, match="routed parameters"):
+        clf.set_params(**{routed: 1})
+    assert routed not in clf.get_params()
+    clone(clf)  # still clonable
+
+
+def test_callbacks_may_be_a_tuple_or_one_callback(series_data):
+    X, y = series_data
+    history = keras.callbacks.History()
+    _fit(X, y, callbacks=(history,), random_state=0)
+    _fit(X, y, callbacks=keras.callbacks.History(), random_state=0)
+    with pytest.raises(ValueError, match="keras.callbacks.Callback"):
+        _fit(X, y, callbacks=[print])
+
+
+def test_score_accepts_lists_and_dataframes(series_data):
+    X, y = series_data
+    clf = _fit(X, y, random_state=0)
+    weights = np.linspace(0.5, 1.5, len(y))
+    expected = clf.score(X, y, sample_weight=weights)
+    assert clf.score(X.tolist(), y.tolist(), sample_weight=weights.tolist()) == expected
+    frame = pd.DataFrame(X[:, :, 0])
+    assert clf.score(frame, pd.Series(y), sample_weight=weights) == expected
+
+
+def test_predict_proba_is_float64_and_sums_to_one(series_data):
+    X, y = series_data
+    proba = _fit(X, y, random_state=0).predict_proba(X)
+    assert proba.dtype == np.float64
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=0, atol=1e-12)
+
+
+def test_huge_inputs_raise_instead_of_training_to_nan(series_data):
+    X, y = series_data
+    clf = TransformerTimeSeriesClassifier(**TINY, random_state=0)
+    with pytest.raises(ValueError, match="Training diverged.*magnitude"):
+        clf.fit(X * 1e30, y)
+    assert not hasattr(clf, "model_")
+    clf.fit(X, y)
+    # A network whose output is not finite (here: a poisoned weight) is reported,
+    # not turned into the first class everywhere.
+    kernel = clf.model_.get_layer("probabilities").kernel
+    kernel.assign(np.full(kernel.shape, np.nan, dtype="float32"))
+    with pytest.raises(ValueError, match="not finite"):
+        clf.predict(X)
+
+
+def test_concurrent_seeded_fits_in_threads_match_serial_and_leave_nothing(
+    series_data,
+):
+    X, y = series_data
+    serial = {seed: _fit(X, y, random_state=seed).predict_proba(X) for seed in (1, 2)}
+    python_state = random.getstate()
+    numpy_state = np.random.get_state()[1].copy()
+    results, errors = {}, []
+
+    def work(seed):
+        try:
+            results[seed] = _fit(X, y, random_state=seed).predict_proba(X)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(seed,)) for seed in (1, 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    for seed in (1, 2):
+        np.testing.assert_array_equal(results[seed], serial[seed])
+    assert random.getstate() == python_state
+    np.testing.assert_array_equal(np.random.get_state()[1], numpy_state)
+    assert "TF_DETERMINISTIC_OPS" not in os.environ
+    assert not op_determinism_enabled()
+
+
+def test_sample_weight_is_checked_and_never_modified(series_data):
+    X, y = series_data
+    weights = np.ones(len(y))
+    _fit(X, y, class_weight="balanced", random_state=0).fit(X, y, weights)
+    np.testing.assert_array_equal(weights, 1.0)
+    with pytest.raises(ValueError, match="non-negative"):
+        _fit(X, y).fit(X, y, sample_weight=-weights)
+    with pytest.raises(ValueError, match="only zeros"):
+        _fit(X, y).fit(X, y, sample_weight=0 * weights)
+
+
+def test_checkpoint_dir_that_is_a_file_is_a_clear_error(series_data, tmp_path):
+    X, y = series_data
+    path = tmp_path / "file"
+    path.write_text("")
+    with pytest.raises(ValueError, match="not a folder"):
+        _fit(X, y, checkpoint_dir=path)
+
+
+def test_training_state_is_built_without_keras_private_method(series_data):
+    """The optimizer is built eagerly with or without ``_symbolic_build``."""
+    from sktransformer.classifier import _build_training_state
+    from sktransformer.network import build_transformer_classifier
+
+    for private in (True, False):
+        model = build_transformer_classifier((12, 1), 2, head_size=2, num_heads=1)
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+        if not private:
+            model._symbolic_build = None  # as on a Keras without the method
+        _build_training_state(model, (12, 1))
+        assert model.optimizer.built
