@@ -5,7 +5,8 @@ Runs, side by side on the same FordA batch and the seed configuration
 mlp_dropout=0.4):
 
 * ``mha``: the seed network, Keras ``MultiHeadAttention``;
-* ``fast``: the same network with :class:`sktransformer.attention.ScalarSelfAttention`.
+* ``fast``: the same network with
+  :class:`sktransformer.network.attention.ScalarSelfAttention`.
 
 Each variant runs in its own subprocess (separate peak memory), compiled as the
 estimator compiles it (Adam, sparse categorical cross-entropy, accuracy;

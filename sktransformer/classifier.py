@@ -16,6 +16,7 @@ from __future__ import annotations
 import inspect
 import os
 import uuid
+import warnings
 from numbers import Integral, Real
 from pathlib import Path
 
@@ -555,6 +556,7 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         configure_threads(params["n_threads"])
         try:
             X = self._check_series(X, reset=not warm)
+            _warn_if_unscaled(X)
             if not warm:
                 self.classes_ = _classes_of(y, classes, type(self).__name__)
                 self.n_classes_ = len(self.classes_)
@@ -1000,6 +1002,23 @@ def _check_sample_weight(sample_weight, n_series):
             "sample_weight holds only zeros: no series would weigh in the loss."
         )
     return np.array(sample_weight, copy=True)
+
+
+#: Series beyond this magnitude get a warning at fit: the network (LayerNorm,
+#: attention, Adam's steps) is made for series of about unit scale.
+UNSCALED_MAGNITUDE = 1e6
+
+
+def _warn_if_unscaled(X):
+    magnitude = _magnitude(X)
+    if magnitude > UNSCALED_MAGNITUDE:
+        warnings.warn(
+            f"X reaches magnitude {magnitude:.3g}: the network trains on series of "
+            "about unit scale and may learn nothing or diverge. Scale the series, "
+            "for example with sktransformer.TimeSeriesStandardScaler in a pipeline.",
+            UserWarning,
+            stacklevel=4,
+        )
 
 
 def _magnitude(X):

@@ -7,6 +7,7 @@ keyword arguments and scikeras' routed parameters, lists and DataFrames in
 """
 
 import os
+import pickle
 import random
 import threading
 
@@ -15,11 +16,14 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.base import clone
-from sklearn.model_selection import GridSearchCV
+from sklearn.model_selection import GridSearchCV, cross_val_score
 
 from sktransformer import TransformerTimeSeriesClassifier
 
 from .conftest import TINY, op_determinism_enabled
+
+#: CI runs this module under TensorFlow and again under KERAS_BACKEND=jax.
+pytestmark = pytest.mark.contract
 
 
 def _fit(X, y, **params):
@@ -137,13 +141,20 @@ def test_predict_proba_is_float64_and_sums_to_one(series_data):
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=0, atol=1e-12)
 
 
-def test_huge_inputs_raise_instead_of_training_to_nan(series_data):
+def test_huge_inputs_warn_and_divergence_raises(series_data):
     X, y = series_data
     clf = TransformerTimeSeriesClassifier(**TINY, random_state=0)
-    with pytest.raises(ValueError, match="Training diverged.*magnitude"):
-        clf.fit(X * 1e30, y)
+    # Unscaled series: TensorFlow trains to NaN (raised below), JAX to a
+    # useless network; both warn first.
+    with pytest.warns(UserWarning, match="magnitude 3.*e\\+30"):
+        try:
+            clf.fit(X * 1e30, y)
+        except ValueError as exc:
+            assert "Training diverged" in str(exc)
+    with pytest.raises(ValueError, match="Training diverged: the loss became nan"):
+        clf.set_params(learning_rate=1e30).fit(X, y)
     assert not hasattr(clf, "model_")
-    clf.fit(X, y)
+    clf.set_params(learning_rate=1e-2).fit(X, y)
     # A network whose output is not finite (here: a poisoned weight) is reported,
     # not turned into the first class everywhere.
     kernel = clf.model_.get_layer("probabilities").kernel
@@ -212,3 +223,31 @@ def test_training_state_is_built_without_keras_private_method(series_data):
             model._symbolic_build = None  # as on a Keras without the method
         _build_training_state(model, (12, 1))
         assert model.optimizer.built
+
+
+@pytest.mark.parametrize("fast_attention", [True, False])
+def test_seeded_fit_pickle_cross_validation_and_parallel_search(
+    series_data, fast_attention
+):
+    """The estimator contract on whatever backend runs the tests."""
+    X, y = series_data
+    params = {**TINY, "fast_attention": fast_attention, "random_state": 0}
+    clf = TransformerTimeSeriesClassifier(**params).fit(X, y)
+    proba = clf.predict_proba(X)
+    np.testing.assert_array_equal(
+        TransformerTimeSeriesClassifier(**params).fit(X, y).predict_proba(X), proba
+    )
+    np.testing.assert_allclose(
+        pickle.loads(pickle.dumps(clf)).predict_proba(X), proba, rtol=1e-6
+    )
+    scores = cross_val_score(TransformerTimeSeriesClassifier(**params), X, y, cv=2)
+    assert scores.shape == (2,)
+    grid = {"num_heads": [1, 2]}
+    serial = GridSearchCV(TransformerTimeSeriesClassifier(**params), grid, cv=2)
+    parallel = GridSearchCV(
+        TransformerTimeSeriesClassifier(**params), grid, cv=2, n_jobs=2
+    )
+    np.testing.assert_allclose(
+        serial.fit(X, y).cv_results_["mean_test_score"],
+        parallel.fit(X, y).cv_results_["mean_test_score"],
+    )

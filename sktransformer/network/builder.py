@@ -85,7 +85,7 @@ def transformer_encoder(
         Dropout rate on the attention probabilities; None: ``dropout``.
     fast_attention : bool, default=False
         When the residual stream has width 1, use
-        :class:`~sktransformer.attention.ScalarSelfAttention`: the same weights
+        :class:`~sktransformer.network.attention.ScalarSelfAttention`: the same weights
         and the same function as ``MultiHeadAttention``, computed in closed
         form (several times faster). Ignored for wider streams.
     norm_first : bool, default=True
@@ -272,7 +272,7 @@ def build_transformer_classifier(
         an ``embed_dim``) always use ``MultiHeadAttention``.
     augmentation : sequence of {"roll", "reverse", "negate"} or None, default=None
         Random transforms of the series during training, see
-        :class:`~sktransformer.layers.SeriesAugmentation`.
+        :class:`~sktransformer.network.layers.SeriesAugmentation`.
     tokenizer, embed_dim, patch_size, patch_stride, stem_filters, \
 stem_kernel_size
         How series become tokens, see :func:`tokenize`.
