@@ -146,7 +146,7 @@ def test_huge_inputs_warn_and_divergence_raises(series_data):
     clf = TransformerTimeSeriesClassifier(**TINY, random_state=0)
     # Unscaled series: TensorFlow trains to NaN (raised below), JAX to a
     # useless network; both warn first.
-    with pytest.warns(UserWarning, match="magnitude 3.*e\\+30"):
+    with pytest.warns(UserWarning, match="magnitude [0-9.]+e\\+30"):
         try:
             clf.fit(X * 1e30, y)
         except ValueError as exc:
