@@ -38,6 +38,7 @@ from sklearn.utils.validation import (
 
 from ._batches import SeriesBatches
 from ._seeding import isolated_build, resolve_seed, seed_network
+from ._tf_memory import released_gradient_registrations
 from ._threads import configure_threads
 from ._validation import DATA_FORMATS, check_series, check_series_shape, to_python
 from .network import (
@@ -569,11 +570,14 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
             train, validation = self._batches(
                 X, y, sample_weight, validation_data, rng, params, incremental
             )
-            if not warm:
-                self.model_ = self._build_network(seed, len(train) * epochs, params)
-                self.history_ = {}
-            if epochs > 0:
-                self._train(train, validation, epochs, params, incremental)
+            # Building and training trace TensorFlow graphs: release what
+            # TensorFlow would keep of them for the life of the process.
+            with released_gradient_registrations():
+                if not warm:
+                    self.model_ = self._build_network(seed, len(train) * epochs, params)
+                    self.history_ = {}
+                if epochs > 0:
+                    self._train(train, validation, epochs, params, incremental)
         except BaseException as exc:
             if not (isinstance(exc, KeyboardInterrupt) and hasattr(self, "history_")):
                 self._forget_fit()
@@ -810,7 +814,8 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         X = self._check_series(X, reset=False)
         # Batches gathered from X: Keras would copy a whole array first.
         batches = SeriesBatches(X, None, None, np.arange(len(X)), self.batch_size)
-        proba = self.model_.predict(batches, verbose=self.verbose)
+        with released_gradient_registrations():
+            proba = self.model_.predict(batches, verbose=self.verbose)
         proba = np.asarray(proba, dtype=np.float64).reshape(-1, self.n_classes_)
         if not np.all(np.isfinite(proba)):
             rows = np.flatnonzero(~np.isfinite(proba).all(axis=1))
