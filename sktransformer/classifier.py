@@ -579,7 +579,12 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
                 if epochs > 0:
                     self._train(train, validation, epochs, params, incremental)
         except BaseException as exc:
-            if not (isinstance(exc, KeyboardInterrupt) and hasattr(self, "history_")):
+            # A failed fresh fit leaves the estimator unfitted; a failed warm
+            # fit (warm_start, partial_fit) keeps the fitted network, and Ctrl-C
+            # keeps what was trained so far.
+            if not (warm or isinstance(exc, KeyboardInterrupt)) or not hasattr(
+                self, "history_"
+            ):
                 self._forget_fit()
             raise
         return self
@@ -657,10 +662,10 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
             )
         return codes.astype(np.int32)
 
-    def _sample_weight(self, sample_weight, X, y, params):
+    def _sample_weight(self, sample_weight, X, y, params, input_name="sample_weight"):
         """Per-series weights (``class_weight`` included), or None; a new array."""
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, len(X))
+            sample_weight = _check_sample_weight(sample_weight, len(X), input_name)
         class_weight = params["class_weight"]
         if class_weight is not None:
             weights = compute_sample_weight(self._class_weight_by_code(class_weight), y)
@@ -690,7 +695,11 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         y_val = self._encode(y_val, X_val, input_name="y_val")
         weight = rest[0] if rest else None
         weight = self._sample_weight(
-            weight, X_val, y_val, {**params, "class_weight": None}
+            weight,
+            X_val,
+            y_val,
+            {**params, "class_weight": None},
+            input_name="sample_weight_val",
         )
         return X_val, y_val, weight
 
@@ -989,22 +998,22 @@ def _holdout(y, validation_split, rng):
         ) from None
 
 
-def _check_sample_weight(sample_weight, n_series):
+def _check_sample_weight(sample_weight, n_series, input_name="sample_weight"):
     """Finite, non-negative float64 weights, one per series (a new array)."""
     if isinstance(sample_weight, Real):
         sample_weight = np.full(n_series, sample_weight)
     sample_weight = check_array(
-        sample_weight, ensure_2d=False, dtype=np.float64, input_name="sample_weight"
+        sample_weight, ensure_2d=False, dtype=np.float64, input_name=input_name
     )
     if sample_weight.shape != (n_series,):
         raise ValueError(
-            f"sample_weight.shape == {sample_weight.shape}, expected ({n_series},)."
+            f"{input_name}.shape == {sample_weight.shape}, expected ({n_series},)."
         )
     if np.any(sample_weight < 0):
-        raise ValueError("sample_weight must be non-negative; it has negative values.")
+        raise ValueError(f"{input_name} must be non-negative; it has negative values.")
     if not np.any(sample_weight > 0):
         raise ValueError(
-            "sample_weight holds only zeros: no series would weigh in the loss."
+            f"{input_name} holds only zeros: no series would weigh in the loss."
         )
     return np.array(sample_weight, copy=True)
 

@@ -251,3 +251,14 @@ def test_seeded_fit_pickle_cross_validation_and_parallel_search(
         serial.fit(X, y).cv_results_["mean_test_score"],
         parallel.fit(X, y).cv_results_["mean_test_score"],
     )
+
+
+def test_a_failed_warm_fit_keeps_the_fitted_network(series_data):
+    X, y = series_data
+    clf = _fit(X, y, warm_start=True, random_state=0)
+    proba = clf.predict_proba(X)
+    with pytest.raises(ValueError, match="not among the classes"):
+        clf.partial_fit(X, y + 5)
+    with pytest.raises(ValueError, match="sample_weight_val.shape"):
+        clf.fit(X, y, validation_data=(X, y, np.ones(3)))
+    np.testing.assert_array_equal(clf.predict_proba(X), proba)
