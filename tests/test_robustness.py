@@ -4,6 +4,7 @@ fits in one process, interruptions, checkpoints and untrusted files."""
 import os
 import random
 import warnings
+from pathlib import Path
 
 import joblib
 import keras
@@ -96,29 +97,6 @@ def test_explicit_threads_after_tensorflow_started_warn(series_data):
         clf.set_params(n_threads=None).fit(X, y)  # derived: never a warning
 
 
-_THIRTY_FITS = """
-import gc, json, os
-import numpy as np
-from sktransformer import TransformerTimeSeriesClassifier
-
-def resident_mib():
-    with open("/proc/self/statm", encoding="ascii") as f:
-        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-
-rng = np.random.default_rng(0)
-X = rng.normal(size=(60, 12, 1)).astype("float32")
-y = np.arange(60) % 2
-sizes = []
-for seed in range(30):
-    clf = TransformerTimeSeriesClassifier(**TINY, random_state=seed).fit(X, y)
-    clf.predict(X)
-    del clf
-    gc.collect()
-    sizes.append(resident_mib())
-print(json.dumps(sizes))
-"""
-
-
 @pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="Linux /proc")
 def test_memory_is_released_between_fits():
     """30 fits in one fresh process: each leaves at most 2 MB behind.
@@ -126,20 +104,17 @@ def test_memory_is_released_between_fits():
     TensorFlow keeps every traced custom gradient (Keras' all-reduce of the
     gradients, the fast attention's closed-form gradients) in a global registry
     with its graph: about 13 MB a fit before ``sktransformer._tf_memory``
-    released them, 1.5 MB after (``benchmarks/memory_growth.py``). A fresh
-    process keeps the measure free of what earlier tests left in this one.
+    released them, 1.5 MB after. The measure is the benchmark's
+    (``benchmarks/memory_growth.py``: a fresh process, slope of resident memory
+    over fits 4-30), on the backend running the tests.
     """
-    import json
-    import subprocess
-    import sys
+    import importlib.util
 
-    code = f"TINY = {TINY!r}\n" + _THIRTY_FITS
-    out = subprocess.run(
-        [sys.executable, "-c", code], check=True, capture_output=True, text=True
-    ).stdout
-    sizes = json.loads(out.strip().splitlines()[-1])
-    # Least-squares slope over fits 4-30 (the first ones build the runtime).
-    growth_per_fit = np.polyfit(np.arange(27, dtype=float), sizes[3:], 1)[0]
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "memory_growth.py"
+    spec = importlib.util.spec_from_file_location("memory_growth", path)
+    memory_growth = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(memory_growth)
+    growth_per_fit, sizes = memory_growth.measure(keras.backend.backend(), "fast", 30)
     assert growth_per_fit <= 2.0, [round(s) for s in sizes]
 
 
