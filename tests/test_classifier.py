@@ -508,3 +508,19 @@ def test_unfitted_estimator_raises_not_fitted():
         clf.predict(np.zeros((2, 5, 1)))
     with pytest.raises(NotFittedError):
         clf.predict_proba(np.zeros((2, 5, 1)))
+
+
+@pytest.mark.parametrize(
+    "estimator", [TransformerTimeSeriesClassifier(), TimeSeriesStandardScaler()]
+)
+def test_every_parameter_is_constrained_and_documented(estimator):
+    import inspect
+
+    names = set(estimator.get_params())
+    assert names == set(type(estimator)._parameter_constraints)
+    doc = inspect.getdoc(type(estimator))
+    section = doc.split("Parameters\n----------\n")[1].split("\n\n")[0]
+    documented = {
+        line.split(" : ")[0] for line in section.splitlines() if " : " in line
+    }
+    assert names == documented
