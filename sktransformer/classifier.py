@@ -517,8 +517,7 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         """Train for one epoch, building the network on the first call.
 
         No hold-out, early stopping or learning-rate schedule: each call is one
-        pass over ``X`` at ``learning_rate`` (after the warm-up, if any, of the
-        first call's schedule).
+        pass over ``X`` at ``learning_rate``.
 
         Parameters
         ----------
@@ -574,7 +573,10 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
             # TensorFlow would keep of them for the life of the process.
             with released_gradient_registrations():
                 if not warm:
-                    self.model_ = self._build_network(seed, len(train) * epochs, params)
+                    # partial_fit does not know the total number of steps: no
+                    # schedule, a constant learning_rate.
+                    steps = None if incremental else len(train) * epochs
+                    self.model_ = self._build_network(seed, steps, params)
                     self.history_ = {}
                 if epochs > 0:
                     self._train(train, validation, epochs, params, incremental)
@@ -738,7 +740,11 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         optimizer = (
             keras.optimizers.AdamW if weight_decay > 0 else keras.optimizers.Adam
         )(
-            learning_rate=_learning_rate(params, total_steps),
+            learning_rate=(
+                params["learning_rate"]
+                if total_steps is None
+                else _learning_rate(params, total_steps)
+            ),
             weight_decay=weight_decay or None,
             clipnorm=params["clipnorm"],
             use_ema=params["ema_momentum"] is not None,

@@ -262,3 +262,15 @@ def test_a_failed_warm_fit_keeps_the_fitted_network(series_data):
     with pytest.raises(ValueError, match="sample_weight_val.shape"):
         clf.fit(X, y, validation_data=(X, y, np.ones(3)))
     np.testing.assert_array_equal(clf.predict_proba(X), proba)
+
+
+def test_partial_fit_trains_one_epoch_per_call_at_a_constant_rate(series_data):
+    X, y = series_data
+    clf = TransformerTimeSeriesClassifier(
+        **TINY, lr_schedule="cosine", warmup_epochs=1, random_state=0
+    )
+    clf.partial_fit(X[:30], y[:30], classes=[0, 1]).partial_fit(X[30:], y[30:])
+    assert len(clf.history_["loss"]) == 2
+    assert float(clf.model_.optimizer.learning_rate) == pytest.approx(
+        TINY["learning_rate"]
+    )
