@@ -90,10 +90,10 @@ def check_series(
         if isinstance(X, (list, tuple)):
             X = np.asarray(X)
         kind = getattr(getattr(X, "dtype", None), "kind", None)
-        if kind in ("U", "S", "V"):
+        if kind in ("U", "S", "V", "M", "m"):
             raise ValueError(
-                f"{input_name} holds strings or records (dtype {X.dtype}); "
-                "expected real numbers: could not convert it to float."
+                f"{input_name} holds strings, records, dates or durations (dtype "
+                f"{X.dtype}); expected real numbers: could not convert it to float."
             )
         X = check_array(
             X,

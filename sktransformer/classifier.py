@@ -14,6 +14,7 @@ parameters. Setting a routed parameter is refused with a clear error.
 from __future__ import annotations
 
 import inspect
+import math
 import os
 import uuid
 import warnings
@@ -560,6 +561,13 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
             if not warm:
                 self.classes_ = _classes_of(y, classes, type(self).__name__)
                 self.n_classes_ = len(self.classes_)
+            elif classes is not None:
+                given = _classes_of(None, classes, type(self).__name__)
+                if not np.array_equal(given, self.classes_):
+                    raise ValueError(
+                        f"classes={given.tolist()} differs from the classes of the "
+                        f"first partial_fit call, {self.classes_.tolist()}."
+                    )
             y = self._encode(y, X)
             sample_weight = self._sample_weight(sample_weight, X, y, params)
             if validation_data is not None:
@@ -674,12 +682,24 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
             sample_weight = (
                 weights if sample_weight is None else sample_weight * weights
             )
-        return None if sample_weight is None else sample_weight.astype(np.float32)
+            input_name = f"{input_name} (with class_weight)"
+        if sample_weight is None:
+            return None
+        # Checked again as the network sees them: float32, where 1e300
+        # overflows and 1e-300 vanishes.
+        return _check_sample_weight(
+            sample_weight.astype(np.float32), len(X), input_name
+        )
 
     def _class_weight_by_code(self, class_weight):
         if not isinstance(class_weight, dict):
             return class_weight
         classes = self.classes_.tolist()
+        bad = {k: v for k, v in class_weight.items() if not _non_negative_number(v)}
+        if bad:
+            raise ValueError(
+                f"class_weight values must be finite, non-negative numbers; got {bad}."
+            )
         unknown = [label for label in class_weight if label not in classes]
         if unknown:
             raise ValueError(
@@ -961,8 +981,18 @@ def _check_labels(y, name, input_name="y"):
     y = column_or_1d(y, warn=True)
     if y.dtype.kind in "fc":
         assert_all_finite(y, input_name=input_name)
-    check_classification_targets(y)
+    try:
+        check_classification_targets(y)
+    except TypeError:  # NumPy cannot sort a mix of strings and numbers
+        raise ValueError(_MIXED_LABELS.format(_label_types(y))) from None
     return y
+
+
+_MIXED_LABELS = "Labels must be all strings or all numbers; got a mix of types: {}."
+
+
+def _label_types(y):
+    return sorted({type(v).__name__ for v in y.tolist()})
 
 
 def _classes_of(y, classes, name):
@@ -971,10 +1001,7 @@ def _classes_of(y, classes, name):
     try:
         found = np.unique(labels)
     except TypeError:
-        raise ValueError(
-            "Labels must be all strings or all numbers; got a mix of types: "
-            f"{sorted({type(v).__name__ for v in labels.tolist()})}."
-        ) from None
+        raise ValueError(_MIXED_LABELS.format(_label_types(labels))) from None
     if len(found) < 2:
         raise ValueError(
             f"{name} needs samples of at least 2 classes in the data, but the data "
@@ -1009,7 +1036,10 @@ def _check_sample_weight(sample_weight, n_series, input_name="sample_weight"):
     if isinstance(sample_weight, Real):
         sample_weight = np.full(n_series, sample_weight)
     sample_weight = check_array(
-        sample_weight, ensure_2d=False, dtype=np.float64, input_name=input_name
+        sample_weight,
+        ensure_2d=False,
+        dtype=(np.float64, np.float32),
+        input_name=input_name,
     )
     if sample_weight.shape != (n_series,):
         raise ValueError(
@@ -1039,6 +1069,15 @@ def _warn_if_unscaled(X):
             UserWarning,
             stacklevel=4,
         )
+
+
+def _non_negative_number(value):
+    return (
+        isinstance(value, Real)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and value >= 0
+    )
 
 
 def _magnitude(X):

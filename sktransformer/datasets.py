@@ -66,9 +66,10 @@ def get_data_home(data_home=None) -> Path:
     return data_home
 
 
-#: Problem names: letters, digits, "_" and "-" (every UCR/UEA name), so that a
-#: name can never leave the data home ("../x", "/etc", "a/b").
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+#: Problem names: letters, digits, "_" and "-" (every UCR/UEA name), at most
+#: 100 characters, so that a name can never leave the data home ("../x",
+#: "/etc", "a/b") nor exceed a file name's length.
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
 
 
 def _check_name(name):
@@ -84,7 +85,7 @@ def _check_name(name):
 def ucr_path(name, split="train", data_home=None) -> Path:
     """Where the TSV file of ``name``'s ``split`` is (or will be) stored."""
     _check_name(name)
-    if split not in _SPLITS:
+    if not isinstance(split, str) or split not in _SPLITS:
         raise ValueError(f"split must be 'train' or 'test', got {split!r}.")
     return get_data_home(data_home) / "UCR" / name / f"{name}_{_SPLITS[split]}.tsv"
 
@@ -138,6 +139,14 @@ def load_ucr(
     ((1320, 500, 1), [-1, 1])
     """
     path = ucr_path(name, split, data_home)
+    if not isinstance(base_url, str) or not base_url.startswith(
+        ("http://", "https://", "file://")
+    ):
+        raise TypeError(
+            "base_url must be a URL string starting with http://, https:// or "
+            f"file:// (for a local mirror: pathlib.Path(folder).as_uri()); got "
+            f"{base_url!r}."
+        )
     if not path.is_file():
         if not download:
             raise FileNotFoundError(
@@ -215,14 +224,20 @@ def _parse_tsv(path, dtype, shown_as=None):
             "label first and at least one value."
         )
     labels, values = data[:, 0], data[:, 1:]
+    with np.errstate(over="ignore"):
+        values = values.astype(dtype)
     if not np.all(np.isfinite(values)):
         raise ValueError(
-            f"{name} holds missing or non-finite values; sktransformer expects "
-            "equal-length series without gaps."
+            f"{name} holds missing, non-finite or (for dtype {np.dtype(dtype)}) "
+            "too large values; sktransformer expects equal-length series without "
+            "gaps."
         )
-    if not np.all(np.isfinite(labels)):
-        raise ValueError(f"{name} has non-finite class labels in its first column.")
+    if not np.all(np.isfinite(labels) & (np.abs(labels) < 2**53)):
+        raise ValueError(
+            f"{name} has non-finite or out-of-range class labels in its first "
+            "column (integers up to 2**53 in magnitude are expected)."
+        )
     if not np.all(labels == np.round(labels)):
         raise ValueError(f"{name} has non-integer class labels in its first column.")
-    X = values.astype(dtype)[:, :, np.newaxis]
+    X = values[:, :, np.newaxis]
     return X, labels.astype(np.int64)

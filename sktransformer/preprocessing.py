@@ -36,8 +36,9 @@ class TimeSeriesStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstim
     Notes
     -----
     Means and standard deviations are accumulated in float64 whatever the
-    input's dtype, so series of amplitude 1e20 or 1e-23 in float32 are scaled
-    correctly (float32 sums of squares would overflow or underflow).
+    input's dtype, on series first divided by their largest magnitude, so
+    series of any finite amplitude (1e-23 or 1e20 in float32, 1e300 in float64)
+    are scaled correctly.
 
     Attributes
     ----------
@@ -117,6 +118,12 @@ class TimeSeriesStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstim
         # float64 throughout: float32 sums of squares overflow at amplitude
         # ~1e19 and underflow at ~1e-23.
         out = X.astype(np.float64)  # a new array: X is never modified
+        if self.with_std:
+            # z-normalisation ignores each series' scale: divide by its largest
+            # magnitude first, so squares cannot overflow even in float64.
+            peak = np.max(np.abs(out), axis=1, keepdims=True)
+            peak[peak == 0] = 1.0
+            out /= peak
         if self.with_mean:
             out -= out.mean(axis=1, keepdims=True)
         if self.with_std:

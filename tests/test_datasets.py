@@ -136,5 +136,32 @@ def test_infinite_labels_are_refused(tmp_path):
     folder = tmp_path / "UCR" / "Toy"
     folder.mkdir(parents=True)
     (folder / "Toy_TRAIN.tsv").write_text("inf\t1.0\t2.0\n1\t3.0\t4.0\n")
-    with pytest.raises(ValueError, match="non-finite class labels"):
+    with pytest.raises(ValueError, match="non-finite or out-of-range class labels"):
         load_ucr("Toy", data_home=tmp_path)
+
+
+@pytest.mark.parametrize(
+    "row, message",
+    [
+        ("1\t1e300\t0.2\n", "too large values"),
+        ("1e30\t1.0\t0.2\n", "out-of-range class labels"),
+    ],
+)
+def test_values_beyond_float32_and_huge_labels_are_refused(tmp_path, row, message):
+    folder = tmp_path / "UCR" / "Toy"
+    folder.mkdir(parents=True)
+    (folder / "Toy_TRAIN.tsv").write_text(row + "1\t3.0\t4.0\n")
+    with pytest.raises(ValueError, match=message):
+        load_ucr("Toy", data_home=tmp_path)
+
+
+@pytest.mark.parametrize("base_url", [None, Path("/tmp"), "", "/tmp/mirror"])
+def test_base_url_must_be_a_url(tmp_path, base_url):
+    with pytest.raises(TypeError, match="base_url must be a URL"):
+        load_ucr("Toy", data_home=tmp_path, base_url=base_url)
+
+
+@pytest.mark.parametrize("name, split", [("x" * 300, "train"), ("Toy", ["train"])])
+def test_overlong_names_and_non_string_splits_are_clear_errors(tmp_path, name, split):
+    with pytest.raises(ValueError, match="Invalid UCR problem name|split must be"):
+        load_ucr(name, split, data_home=tmp_path)

@@ -274,3 +274,52 @@ def test_partial_fit_trains_one_epoch_per_call_at_a_constant_rate(series_data):
     assert float(clf.model_.optimizer.learning_rate) == pytest.approx(
         TINY["learning_rate"]
     )
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [np.array(["a", 1] * 30, dtype=object), np.array([None, 1] * 30, dtype=object)],
+    ids=["str and int", "None and int"],
+)
+def test_mixed_label_types_are_a_clear_error(series_data, labels):
+    X, _ = series_data
+    with pytest.raises(ValueError, match="all strings or all numbers|Unknown label"):
+        _fit(X, labels)
+
+
+@pytest.mark.parametrize("dtype", ["datetime64[D]", "timedelta64[s]"])
+def test_dates_and_durations_are_not_numbers(series_data, dtype):
+    X, y = series_data
+    dates = np.arange(X[:, :, 0].size).reshape(X.shape[:2]).astype(dtype)
+    with pytest.raises(ValueError, match="dates or durations"):
+        _fit(dates, y)
+
+
+@pytest.mark.parametrize(
+    "class_weight, weights, message",
+    [
+        ({0: -1.0, 1: 1.0}, None, "finite, non-negative"),
+        ({0: np.nan, 1: 1.0}, None, "finite, non-negative"),
+        ({0: 0, 1: 0}, None, "only zeros"),
+        ({0: 0.0, 1: 1.0}, "class 0 only", "only zeros"),
+        (None, 1e300, "infinity"),
+        (None, 1e-300, "only zeros"),
+    ],
+)
+def test_weights_are_checked_as_the_network_sees_them(
+    series_data, class_weight, weights, message
+):
+    X, y = series_data
+    if isinstance(weights, float):
+        weights = np.full(len(y), weights)
+    elif weights == "class 0 only":
+        weights = (y == 0).astype(float)
+    with pytest.raises(ValueError, match=message):
+        _fit(X, y, class_weight=class_weight).fit(X, y, sample_weight=weights)
+
+
+def test_partial_fit_refuses_other_classes_later(series_data):
+    X, y = series_data
+    clf = _fit(X, y).partial_fit(X, y, classes=[0, 1])
+    with pytest.raises(ValueError, match="differs from the classes"):
+        clf.partial_fit(X, y, classes=[0, 1, 2])

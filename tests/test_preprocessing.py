@@ -74,3 +74,13 @@ def test_pipeline_on_sktime_layout_trains_on_scaled_series():
     ).fit(X, y)
     scaled = pipe[0].transform(X)
     assert np.abs(scaled).max() < 10 and np.ptp(scaled) > 0
+
+
+def test_float64_series_near_the_overflow_are_scaled():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(3, 12, 1)) * 1e160
+    out = TimeSeriesStandardScaler().fit_transform(X)
+    np.testing.assert_allclose(out.std(axis=1), 1.0, rtol=1e-10)
+    np.testing.assert_allclose(
+        out, TimeSeriesStandardScaler().fit_transform(X / 1e160), rtol=1e-9, atol=1e-12
+    )
