@@ -387,3 +387,34 @@ def test_readme_shows_the_recommended_configuration():
     exec(code, namespace)  # the copy-paste snippet, as a user would run it
     params = namespace["clf"].get_params()
     assert {key: params[key] for key in RECOMMENDED_PARAMS} == RECOMMENDED_PARAMS
+
+
+def test_class_safe_augmentations_make_small_local_changes():
+    x = np.cumsum(np.random.default_rng(0).normal(size=(32, 50, 2)), axis=1)
+    x = x.astype("float32")
+    shift = np.asarray(SeriesAugmentation(["shift"], seed=0)(x, training=True))
+    scale = np.asarray(SeriesAugmentation(["scale"], seed=0)(x, training=True))
+    jitter = np.asarray(SeriesAugmentation(["jitter"], seed=0)(x, training=True))
+    index = np.arange(50)
+    shifts = []
+    for i in range(32):
+        # A shift by at most 5 steps (10% of 50), edges repeated.
+        found = [
+            s
+            for s in range(-5, 6)
+            if np.array_equal(shift[i], x[i, np.clip(index + s, 0, 49)])
+        ]
+        assert found
+        shifts.append(found[0])
+        # One amplitude factor per series, within 5 standard deviations.
+        ratio = scale[i] / x[i]
+        assert np.allclose(ratio, ratio[0, 0], rtol=1e-4)
+        assert np.exp(-1.0) < ratio[0, 0] < np.exp(1.0)
+        # Noise of about 5% of the series' spread.
+        noise = (jitter[i] - x[i]) / x[i].std(axis=0)
+        assert 0.02 < noise.std() < 0.08
+    assert len(set(shifts)) > 3
+    for out in (shift, scale, jitter):
+        layer = SeriesAugmentation(["shift", "scale", "jitter"], seed=0)
+        np.testing.assert_array_equal(np.asarray(layer(x, training=False)), x)
+        assert out.shape == x.shape

@@ -1,7 +1,9 @@
 """Keras layers for the configurations beyond the seed (pure, backend-neutral Keras).
 
-- :class:`SeriesAugmentation`: random roll, time reversal and sign flip of whole
-  series, active only while training (like Keras' ``RandomFlip``).
+- :class:`SeriesAugmentation`: random transforms of whole series (small time
+  shifts, amplitude scaling and jitter, which keep the class of any problem;
+  circular roll, time reversal and sign flip, which keep it only for some),
+  active only while training (like Keras' ``RandomFlip``).
 - :class:`PositionEmbedding`: learned or sinusoidal positions added to tokens.
 - :class:`DropPath`: stochastic depth on a residual branch.
 
@@ -16,22 +18,44 @@ import keras
 import numpy as np
 from keras import ops
 
-__all__ = ["SeriesAugmentation", "PositionEmbedding", "DropPath", "AUGMENTATIONS"]
+__all__ = [
+    "SeriesAugmentation",
+    "PositionEmbedding",
+    "DropPath",
+    "AUGMENTATIONS",
+    "SAFE_AUGMENTATIONS",
+]
 
 #: The augmentations :class:`SeriesAugmentation` knows.
-AUGMENTATIONS = ("roll", "reverse", "negate")
+AUGMENTATIONS = ("shift", "scale", "jitter", "roll", "reverse", "negate")
+#: Those that keep the class of any problem (small, local changes).
+SAFE_AUGMENTATIONS = ("shift", "scale", "jitter")
+#: Largest ``"shift"``, as a fraction of the length.
+MAX_SHIFT = 0.1
+#: Standard deviation of the log of the ``"scale"`` factor.
+SCALE_SIGMA = 0.2
+#: Standard deviation of ``"jitter"`` noise, relative to each series' own.
+JITTER_SIGMA = 0.05
 
 
 @keras.saving.register_keras_serializable(package="sktransformer")
 class SeriesAugmentation(keras.layers.Layer):
-    """Random label-preserving transforms of whole series, during training only.
+    """Random transforms of whole series, during training only.
 
     Parameters
     ----------
-    augmentations : sequence of {"roll", "reverse", "negate"}
-        ``"roll"`` shifts every series circularly by a uniformly random number
-        of steps; ``"reverse"`` reverses time in a random half of the series;
-        ``"negate"`` flips the sign of a random half. Applied in that order.
+    augmentations : sequence of {"shift", "scale", "jitter", "roll", "reverse", \
+"negate"}
+        ``"shift"`` moves every series in time by up to 10% of its length
+        either way, repeating its first or last value at the edge;
+        ``"scale"`` multiplies it by a random factor (log-normal, 20%);
+        ``"jitter"`` adds Gaussian noise of 5% of its own standard deviation.
+        These three keep the class of any problem short of one decided by
+        exact timing or amplitude. ``"roll"`` shifts every series circularly
+        by a uniformly random number of steps (safe for periodic or phase-free
+        series); ``"reverse"`` reverses time in a random half of the series;
+        ``"negate"`` flips the sign of a random half (both swap the classes of
+        problems told apart by direction or sign). Applied in that order.
     seed : int, optional
         Seed of the layer's random generator (else drawn from Keras' global
         seed, as for ``Dropout``).
@@ -48,7 +72,7 @@ class SeriesAugmentation(keras.layers.Layer):
     [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
     """
 
-    def __init__(self, augmentations=("roll", "reverse", "negate"), seed=None, **kw):
+    def __init__(self, augmentations=SAFE_AUGMENTATIONS, seed=None, **kw):
         super().__init__(**kw)
         unknown = set(augmentations) - set(AUGMENTATIONS)
         if unknown:
@@ -65,6 +89,25 @@ class SeriesAugmentation(keras.layers.Layer):
             return inputs
         x = inputs
         batch, steps = ops.shape(x)[0], ops.shape(x)[1]
+        if "shift" in self.augmentations:
+            reach = max(int(MAX_SHIFT * x.shape[1]), 1)
+            shift = keras.random.randint(
+                (batch, 1), -reach, reach + 1, seed=self.seed_generator, dtype="int32"
+            )
+            index = ops.clip(
+                ops.arange(steps, dtype="int32")[None, :] + shift, 0, steps - 1
+            )
+            index = ops.broadcast_to(index[:, :, None], ops.shape(x))
+            x = ops.take_along_axis(x, index, axis=1)
+        if "scale" in self.augmentations:
+            log_factor = keras.random.normal(
+                (batch, 1, 1), stddev=SCALE_SIGMA, seed=self.seed_generator
+            )
+            x = x * ops.cast(ops.exp(log_factor), x.dtype)
+        if "jitter" in self.augmentations:
+            spread = ops.std(x, axis=1, keepdims=True)
+            noise = keras.random.normal(ops.shape(x), seed=self.seed_generator)
+            x = x + ops.cast(noise, x.dtype) * JITTER_SIGMA * spread
         if "roll" in self.augmentations:
             shift = keras.random.randint(
                 (batch, 1), 0, steps, seed=self.seed_generator, dtype="int32"
