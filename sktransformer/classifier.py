@@ -53,6 +53,7 @@ from .network import (
 from .network.builder import FF_ACTIVATIONS
 from .network.callbacks import AtomicModelCheckpoint
 from .network.losses import SmoothedSparseCategoricalCrossentropy
+from .recommended import AUTO, TrainingSet, resolve_auto
 
 __all__ = ["TransformerTimeSeriesClassifier"]
 
@@ -116,10 +117,13 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         Dropout in the classification head, in [0, 1).
     learning_rate : float, default=1e-4
         Learning rate of the Adam optimizer.
-    batch_size : int, default=64
-        Series per gradient step (also used for prediction).
-    epochs : int, default=200
-        Maximum number of passes over the training series.
+    batch_size : int or "auto", default=64
+        Series per gradient step (also used for prediction). ``"auto"``: from
+        the number of training series, see :mod:`sktransformer.recommended`.
+    epochs : int or "auto", default=200
+        Maximum number of passes over the training series. ``"auto"``: enough
+        for a fixed number of optimizer steps, see
+        :mod:`sktransformer.recommended`.
     validation_split : float, default=0.2
         Fraction of the training series held out, stratified by class, to
         monitor ``val_loss`` for early stopping. 0 disables the hold-out (early
@@ -156,13 +160,16 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         times faster. Wider streams (multivariate series, or an ``embed_dim``)
         use Keras' ``MultiHeadAttention`` whatever this says. ``False`` uses
         ``MultiHeadAttention`` everywhere, for comparison.
-    augmentation : sequence of {"roll", "reverse", "negate"} or None, \
-            default=None
+    augmentation : sequence of {"shift", "scale", "jitter", "roll", "reverse", \
+"negate"} or None, default=None
         Random transforms of the training series, drawn afresh every batch
-        (never at prediction): ``"roll"`` shifts each series circularly by a
-        random offset, ``"reverse"`` reverses time and ``"negate"`` flips the
-        sign of a random half of the series. Use only those that keep the
-        class of your series.
+        (never at prediction). ``"shift"`` (up to 10% of the length),
+        ``"scale"`` (amplitude, about 20%) and ``"jitter"`` (noise at 5% of each
+        series' spread) keep the class of almost any problem; ``"roll"``
+        shifts each series circularly by a random offset, ``"reverse"``
+        reverses time and ``"negate"`` flips the sign of a random half of the
+        series: use these only where they keep the class of your series. See
+        :class:`~sktransformer.network.SeriesAugmentation`.
     tokenizer : {"none", "patch", "conv"}, default="none"
         How series become tokens: every time step (the seed), windows of
         ``patch_size`` steps linearly embedded, or a convolutional stem (one
@@ -174,9 +181,10 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         Window length of ``tokenizer="patch"``.
     patch_stride : int or None, default=None
         Step between patches (None: ``patch_size // 2``).
-    stem_filters : tuple of int, default=(32, 64, 128)
+    stem_filters : tuple of int or "auto", default=(32, 64, 128)
         Filters of the stem's stages for ``tokenizer="conv"``; each stage
-        halves the number of tokens.
+        halves the number of tokens. ``"auto"``: as many stages as keep 32
+        tokens or more, see :mod:`sktransformer.recommended`.
     stem_kernel_size : int, default=7
         Kernel length of the stem's convolutions.
     position_embedding : {"none", "learned", "sinusoidal"}, default="none"
@@ -202,10 +210,11 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
     lr_schedule : {"constant", "cosine"}, default="constant"
         Learning rate over training: constant, or a per-step cosine decay to
         1% of ``learning_rate`` over ``epochs`` (Keras' ``CosineDecay``).
-    warmup_epochs : float, default=0
+    warmup_epochs : float or "auto", default=0
         Epochs of linear warm-up from 0 to ``learning_rate`` (either schedule;
         Keras' ``CosineDecay`` warm-up). With ``warm_start``, a second ``fit``
-        continues the schedule where the first ended.
+        continues the schedule where the first ended. ``"auto"``: 5% of the
+        epochs.
     label_smoothing : float, default=0.0
         Label smoothing of the cross-entropy loss, in [0, 1).
     ema_momentum : float or None, default=None
@@ -241,6 +250,9 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         Same as ``n_timepoints_in_`` (scikit-learn counts ``X.shape[1]``).
     history_ : dict of str to list of float
         Per-epoch training (and validation) loss and accuracy.
+    resolved_params_ : dict
+        The parameters the fit used: ``get_params()`` with every ``"auto"``
+        resolved from the training set (:mod:`sktransformer.recommended`).
     checkpoint_path_ : str
         The fit's checkpoint file (only with ``checkpoint_dir``).
 
@@ -293,8 +305,8 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "mlp_dropout": [Interval(Real, 0, 1, closed="left")],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({AUTO})],
+        "epochs": [Interval(Integral, 1, None, closed="left"), StrOptions({AUTO})],
         "validation_split": [Interval(Real, 0, 1, closed="left")],
         "early_stopping": ["boolean"],
         "patience": [Interval(Integral, 0, None, closed="left")],
@@ -310,7 +322,7 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         "embed_dim": [Interval(Integral, 1, None, closed="left"), None],
         "patch_size": [Interval(Integral, 1, None, closed="left")],
         "patch_stride": [Interval(Integral, 1, None, closed="left"), None],
-        "stem_filters": [list, tuple],
+        "stem_filters": [list, tuple, StrOptions({AUTO})],
         "stem_kernel_size": [Interval(Integral, 1, None, closed="left")],
         "position_embedding": [StrOptions(set(POSITION_EMBEDDINGS))],
         "attention_dropout": [Interval(Real, 0, 1, closed="left"), None],
@@ -322,7 +334,7 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "clipnorm": [Interval(Real, 0, None, closed="neither"), None],
         "lr_schedule": [StrOptions({"constant", "cosine"})],
-        "warmup_epochs": [Interval(Real, 0, None, closed="left")],
+        "warmup_epochs": [Interval(Real, 0, None, closed="left"), StrOptions({AUTO})],
         "label_smoothing": [Interval(Real, 0, 1, closed="left")],
         "ema_momentum": [Interval(Real, 0, 1, closed="neither"), None],
         "n_threads": [Interval(Integral, 1, None, closed="left"), None],
@@ -552,7 +564,6 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         """The one fit path: fit, partial_fit and initialize all come here."""
         params = self._checked_params()
         incremental = epochs is not None
-        epochs = params["epochs"] if epochs is None else epochs
         validation_data = _validation_data_from(fit_params, type(self).__name__)
         configure_threads(params["n_threads"])
         try:
@@ -568,6 +579,8 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
                         f"classes={given.tolist()} differs from the classes of the "
                         f"first partial_fit call, {self.classes_.tolist()}."
                     )
+            params = self._resolve_auto(params, X, warm)
+            epochs = params["epochs"] if epochs is None else epochs
             y = self._encode(y, X)
             sample_weight = self._sample_weight(sample_weight, X, y, params)
             if validation_data is not None:
@@ -606,6 +619,8 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         name = type(self).__name__
         for param in ("mlp_units", "stem_filters"):
             units = params[param]
+            if units == AUTO:
+                continue
             if not all(
                 isinstance(u, int) and not isinstance(u, bool) and u >= 1 for u in units
             ):
@@ -640,6 +655,17 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
                     "folder: pass a folder (it is created if missing)."
                 )
         return params
+
+    def _resolve_auto(self, params, X, warm):
+        """Resolve ``"auto"`` parameters from the training set; record them."""
+        data = TrainingSet(len(X), X.shape[1], X.shape[2], self.n_classes_)
+        resolved = resolve_auto(params, data)
+        if warm:
+            # A warm fit trains the fitted network: its shape stays.
+            for name in NETWORK_OPTIONS:
+                resolved[name] = self.resolved_params_[name]
+        self.resolved_params_ = {name: resolved[name] for name in self.get_params()}
+        return resolved
 
     def _check_series(self, X, *, reset, input_name="X"):
         """Series as a ``channels_last`` float32 array; record or check the shape."""
@@ -848,7 +874,8 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         check_is_fitted(self)
         X = self._check_series(X, reset=False)
         # Batches gathered from X: Keras would copy a whole array first.
-        batches = SeriesBatches(X, None, None, np.arange(len(X)), self.batch_size)
+        batch_size = self.resolved_params_["batch_size"]
+        batches = SeriesBatches(X, None, None, np.arange(len(X)), batch_size)
         with released_gradient_registrations():
             proba = self.model_.predict(batches, verbose=self.verbose)
         proba = np.asarray(proba, dtype=np.float64).reshape(-1, self.n_classes_)

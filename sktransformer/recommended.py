@@ -1,26 +1,137 @@
-"""The recommended configuration for univariate problems such as FordA.
+"""The recommended configuration: fixed choices plus rules resolved from the data.
 
-A convolutional stem turns the series into 63 tokens of width 64 (for length
-500), three pre-norm blocks attend over them, and the tokens are averaged.
-Training uses random roll / time reversal / sign flip of the series, AdamW with
-a warm-up and cosine decay, label smoothing and 60 epochs on all the training
-series (no hold-out). Chosen on a stratified 20% validation split of FordA's
-training set only (``benchmarks/forda_study``, ``benchmarks/forda_validation.py``:
-60 epochs scored 0.9556 / 0.9584 there against 0.9515 / 0.9556 for 40, seeds
-0 / 1); its test accuracy is measured by ``python -m sktransformer.benchmark``
-and recorded in ``benchmarks/RESULTS.md``.
+:func:`recommended_params` gives the parameters we tell users to start from.
+Some of them are ``"auto"``: at ``fit`` the estimator resolves each from the
+training set (number of series, length, channels, classes) with the rules
+below, and records the values it used in ``resolved_params_``. Any of them can
+be overridden with a number, and searched with ``GridSearchCV`` like any
+parameter.
+
+==================  =====================================================
+parameter           ``"auto"`` resolves to
+==================  =====================================================
+``batch_size``      ``n / 10`` rounded to a power of two, within 16..64,
+                    and never more than ``n`` (the whole set when tiny)
+``epochs``          enough epochs for about ``TARGET_STEPS`` optimizer steps,
+                    within ``MIN_EPOCHS``..``MAX_EPOCHS``
+``warmup_epochs``   5% of ``epochs``
+``stem_filters``    one stride-2 stage per halving that keeps at least 32
+                    tokens (1 to 4 stages): length 80 -> 40 tokens, 128 ->
+                    32, 300 -> 38, 500 -> 63, 1,250 -> 79
+==================  =====================================================
+
+The rules were chosen by cross-validation inside the training sets of the
+development panel (``benchmarks/panel_study``); the test sets were only scored
+for the final comparison (``python -m sktransformer.benchmark --panel
+development``, recorded in ``benchmarks/RESULTS.md``).
 
 >>> from sktransformer import TransformerTimeSeriesClassifier
->>> from sktransformer.recommended import RECOMMENDED_PARAMS
->>> clf = TransformerTimeSeriesClassifier(**RECOMMENDED_PARAMS)
+>>> from sktransformer.recommended import recommended_params
+>>> clf = TransformerTimeSeriesClassifier(**recommended_params())
+>>> clf.epochs
+'auto'
 """
 
-__all__ = ["RECOMMENDED_PARAMS"]
+from __future__ import annotations
 
-#: Copy-paste parameter set (also in the README).
+import math
+from dataclasses import dataclass
+
+__all__ = [
+    "recommended_params",
+    "resolve_auto",
+    "TrainingSet",
+    "AUTO",
+    "AUTO_PARAMETERS",
+    "RECOMMENDED_PARAMS",
+]
+
+#: The value that asks for a data-dependent rule.
+AUTO = "auto"
+#: Optimizer steps aimed at by ``epochs="auto"``.
+TARGET_STEPS = 3000
+MIN_EPOCHS = 60
+MAX_EPOCHS = 1500
+#: Fewest tokens ``stem_filters="auto"`` keeps, and its stages' filters.
+MIN_TOKENS = 32
+STEM_STAGE_FILTERS = (32, 64, 128, 128)
+
+
+@dataclass(frozen=True)
+class TrainingSet:
+    """What the rules may look at: the shape of the training set."""
+
+    n_series: int
+    n_timepoints: int
+    n_channels: int
+    n_classes: int
+
+
+def _batch_size(data, params):
+    power = 2 ** round(math.log2(max(data.n_series / 10, 1)))
+    return max(1, min(data.n_series, min(max(power, 16), 64)))
+
+
+def _epochs(data, params):
+    steps_per_epoch = math.ceil(data.n_series / params["batch_size"])
+    return min(max(math.ceil(TARGET_STEPS / steps_per_epoch), MIN_EPOCHS), MAX_EPOCHS)
+
+
+def _warmup_epochs(data, params):
+    return 0.05 * params["epochs"]
+
+
+def _stem_filters(data, params):
+    halvings = math.floor(math.log2(max(data.n_timepoints / MIN_TOKENS, 1)))
+    return STEM_STAGE_FILTERS[: min(max(halvings, 1), len(STEM_STAGE_FILTERS))]
+
+
+#: The parameters that accept ``"auto"`` and their rules, in resolution order
+#: (a rule may use the values resolved before it).
+_RULES = {
+    "batch_size": _batch_size,
+    "epochs": _epochs,
+    "warmup_epochs": _warmup_epochs,
+    "stem_filters": _stem_filters,
+}
+AUTO_PARAMETERS = tuple(_RULES)
+
+
+def resolve_auto(params, data):
+    """A copy of ``params`` with every ``"auto"`` value resolved for ``data``.
+
+    Parameters
+    ----------
+    params : dict
+        Estimator parameters (as from ``get_params``).
+    data : TrainingSet
+        The shape of the training set.
+
+    Returns
+    -------
+    dict
+
+    Examples
+    --------
+    >>> from sktransformer.recommended import TrainingSet, resolve_auto
+    >>> data = TrainingSet(n_series=30, n_timepoints=128, n_channels=1, n_classes=3)
+    >>> resolved = resolve_auto(
+    ...     {"batch_size": "auto", "epochs": "auto", "warmup_epochs": 3,
+    ...      "stem_filters": "auto"}, data)
+    >>> resolved["batch_size"], resolved["epochs"], resolved["stem_filters"]
+    (16, 1500, (32, 64))
+    """
+    resolved = dict(params)
+    for name, rule in _RULES.items():
+        if isinstance(resolved.get(name), str) and resolved[name] == AUTO:
+            resolved[name] = rule(data, resolved)
+    return resolved
+
+
+#: The recommended parameters (``"auto"`` where a rule decides).
 RECOMMENDED_PARAMS: dict = {
     "tokenizer": "conv",
-    "stem_filters": (32, 64, 128),
+    "stem_filters": AUTO,
     "embed_dim": 64,
     "position_embedding": "learned",
     "num_transformer_blocks": 3,
@@ -40,10 +151,30 @@ RECOMMENDED_PARAMS: dict = {
     "weight_decay": 0.05,
     "clipnorm": 1.0,
     "lr_schedule": "cosine",
-    "warmup_epochs": 3,
+    "warmup_epochs": AUTO,
     "label_smoothing": 0.1,
-    "batch_size": 64,
-    "epochs": 60,
+    "batch_size": AUTO,
+    "epochs": AUTO,
     "validation_split": 0.0,
     "early_stopping": False,
 }
+
+
+def recommended_params():
+    """The recommended estimator parameters, as a new dict.
+
+    Returns
+    -------
+    dict
+        Keyword arguments for
+        :class:`~sktransformer.TransformerTimeSeriesClassifier`; ``"auto"``
+        values are resolved from the training set at ``fit`` (see the module's
+        table) and recorded in the fitted ``resolved_params_``.
+
+    Examples
+    --------
+    >>> from sktransformer import TransformerTimeSeriesClassifier
+    >>> from sktransformer.recommended import recommended_params
+    >>> clf = TransformerTimeSeriesClassifier(**{**recommended_params(), "epochs": 100})
+    """
+    return dict(RECOMMENDED_PARAMS)

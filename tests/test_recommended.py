@@ -1,0 +1,138 @@
+"""The recommended configuration: "auto" parameters resolved from the data."""
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV
+
+from sktransformer import TransformerTimeSeriesClassifier
+from sktransformer.network import NETWORK_OPTIONS
+from sktransformer.recommended import (
+    AUTO_PARAMETERS,
+    TrainingSet,
+    recommended_params,
+    resolve_auto,
+)
+
+from .conftest import TINY
+
+# The recommended network, shrunk so that a fit takes a second.
+SMALL_RECOMMENDED = {
+    **recommended_params(),
+    "embed_dim": 8,
+    "num_transformer_blocks": 1,
+    "num_heads": 1,
+    "head_size": 4,
+    "ff_dim": 8,
+    "epochs": 2,
+}
+
+
+@pytest.mark.parametrize(
+    ("n_series", "batch_size", "epochs"),
+    [
+        (16, 16, 1500),  # tiny: the whole set per step, epochs capped
+        (30, 16, 1500),
+        (390, 32, 231),  # about 3,000 optimizer steps
+        (3601, 64, 60),  # large: at least 60 epochs
+    ],
+)
+def test_batch_size_and_epochs_follow_the_number_of_series(
+    n_series, batch_size, epochs
+):
+    data = TrainingSet(n_series, 128, 1, 3)
+    resolved = resolve_auto(
+        {"batch_size": "auto", "epochs": "auto", "warmup_epochs": "auto"}, data
+    )
+    assert (resolved["batch_size"], resolved["epochs"]) == (batch_size, epochs)
+    assert resolved["warmup_epochs"] == pytest.approx(0.05 * epochs)
+
+
+@pytest.mark.parametrize(
+    ("length", "tokens"),
+    [(24, 12), (80, 40), (128, 32), (300, 38), (500, 63), (1250, 79)],
+)
+def test_tokens_follow_the_length(length, tokens):
+    clf = TransformerTimeSeriesClassifier(**SMALL_RECOMMENDED, random_state=0)
+    X = np.random.default_rng(0).normal(size=(4, length, 1))
+    clf.initialize(X, np.array([0, 1, 0, 1]))
+    assert clf.model_.get_layer("embedding").output.shape[1] == tokens
+    assert (
+        len(clf.resolved_params_["stem_filters"])
+        == {
+            24: 1,
+            80: 1,
+            128: 2,
+            300: 3,
+            500: 3,
+            1250: 4,
+        }[length]
+    )
+
+
+def test_resolved_values_are_recorded_and_the_parameters_stay_auto(series_data):
+    X, y = series_data
+    clf = TransformerTimeSeriesClassifier(**SMALL_RECOMMENDED, random_state=0)
+    clf.fit(X, y)
+    assert clf.get_params()["batch_size"] == "auto"
+    assert clone(clf).get_params()["stem_filters"] == "auto"
+    resolved = clf.resolved_params_
+    assert set(resolved) == set(clf.get_params())
+    expected = resolve_auto(clf.get_params(), TrainingSet(60, 12, 1, 2))
+    assert {k: resolved[k] for k in AUTO_PARAMETERS} == {
+        k: expected[k] for k in AUTO_PARAMETERS
+    }
+    assert resolved["dropout"] == clf.dropout
+    assert resolved["batch_size"] == 16 and resolved["stem_filters"] == (32,)
+    assert len(clf.history_["loss"]) == 2
+    # Prediction uses the resolved batch size.
+    assert clf.predict_proba(X).shape == (60, 2)
+
+
+def test_explicit_values_override_auto_and_can_be_searched(series_data):
+    X, y = series_data
+    search = GridSearchCV(
+        TransformerTimeSeriesClassifier(**SMALL_RECOMMENDED, random_state=0),
+        {"batch_size": ["auto", 8], "stem_filters": ["auto", (4, 4)]},
+        cv=2,
+    ).fit(X, y)
+    assert len(search.cv_results_["params"]) == 4
+    best = search.best_estimator_
+    for name in ("batch_size", "stem_filters"):
+        chosen = search.best_params_[name]
+        if chosen != "auto":
+            assert best.resolved_params_[name] == chosen
+
+
+def test_the_seed_defaults_have_no_auto():
+    params = TransformerTimeSeriesClassifier().get_params()
+    assert "auto" not in [v for v in params.values() if isinstance(v, str)]
+    assert set(AUTO_PARAMETERS) <= set(params)
+
+
+@pytest.mark.parametrize("name", ["head_size", "learning_rate", "mlp_units"])
+def test_auto_is_refused_where_no_rule_exists(series_data, name):
+    X, y = series_data
+    clf = TransformerTimeSeriesClassifier(**{**TINY, name: "auto"})
+    with pytest.raises(ValueError, match=f"'{name}' parameter"):
+        clf.fit(X, y)
+
+
+def test_a_warm_fit_on_other_data_keeps_the_network(series_data):
+    X, y = series_data
+    clf = TransformerTimeSeriesClassifier(
+        **SMALL_RECOMMENDED, warm_start=True, random_state=0
+    ).fit(X, y)
+    weights = clf.model_.count_params()
+    clf.fit(X[:20], y[:20])  # fewer series: another batch size, same network
+    assert clf.model_.count_params() == weights
+    assert clf.resolved_params_["batch_size"] == 16
+    assert {k: clf.resolved_params_[k] for k in NETWORK_OPTIONS}["stem_filters"] == (
+        32,
+    )
+
+
+def test_recommended_params_is_a_fresh_copy():
+    params = recommended_params()
+    params["epochs"] = 1
+    assert recommended_params()["epochs"] == "auto"
