@@ -1,4 +1,4 @@
-"""The comparison command, the sktime layout and the training-curve plot."""
+"""The comparison command on FordA, the sktime layout and the training-curve plot."""
 
 import csv
 import warnings
@@ -71,7 +71,7 @@ def test_plot_history(series_data, tmp_path):
 
 
 @requires_forda
-def test_benchmark_command_on_a_subsample(tmp_path, capsys):
+def test_benchmark_command_on_a_subsample_of_forda(tmp_path, capsys):
     pytest.importorskip("sktime", reason='the comparison needs pip install ".[bench]"')
     from sktransformer.benchmark import main
 
@@ -82,8 +82,6 @@ def test_benchmark_command_on_a_subsample(tmp_path, capsys):
             "--classifiers",
             "minirocket:num_kernels=84",
             "transformer-recommended:epochs=1,batch_size=32",
-            "--repeats",
-            "1",
             "--train-size",
             "60",
             "--test-size",
@@ -95,7 +93,7 @@ def test_benchmark_command_on_a_subsample(tmp_path, capsys):
         ]
     )
     out = capsys.readouterr().out
-    assert "| minirocket:num_kernels=84 | 1 |" in out
+    assert "| FordA | 60 | 500 | 2 |" in out
     with open(tmp_path / "FordA.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     assert [r["classifier"] for r in rows] == [
@@ -104,7 +102,8 @@ def test_benchmark_command_on_a_subsample(tmp_path, capsys):
     ]
     assert all(0.0 <= float(r["accuracy"]) <= 1.0 for r in rows)
     assert rows[1]["parameters"] and int(rows[1]["parameters"]) > 0
-    assert (tmp_path / "FordA.png").stat().st_size > 0
+    assert (tmp_path / "FordA_time.png").stat().st_size > 0
+    assert (tmp_path / "FordA_scatter.png").stat().st_size > 0
     table = (tmp_path / "FordA.md").read_text()
-    assert "median accuracy" in table
+    assert "mean accuracy" in table
     assert (tmp_path / "RESULTS.md").read_text() == "\n" + table

@@ -1,0 +1,155 @@
+"""Classifier names of the comparison command, and what identifies their code."""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+from functools import cache
+from pathlib import Path
+
+from ..classifier import TransformerTimeSeriesClassifier
+from ..recommended import recommended_params
+
+__all__ = [
+    "BUILTIN_CLASSIFIERS",
+    "DEFAULT_CLASSIFIERS",
+    "make_classifier",
+    "parse_classifier",
+    "fingerprint",
+    "is_transformer",
+]
+
+#: Names understood by ``--classifiers`` besides any sktime classifier name.
+BUILTIN_CLASSIFIERS = (
+    "transformer-seed",
+    "transformer-recommended",
+    "minirocket",
+    "rocket",
+)
+DEFAULT_CLASSIFIERS = ("transformer-recommended", "minirocket")
+
+
+def is_transformer(spec):
+    """Whether a ``--classifiers`` entry is one of this package's configurations."""
+    return spec.partition(":")[0].startswith("transformer-")
+
+
+def parse_classifier(spec):
+    """``name`` or ``name:key=value,key=value`` -> (name, overrides)."""
+    name, _, rest = spec.partition(":")
+    overrides = {}
+    for item in filter(None, _top_level_items(rest)):
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise SystemExit(
+                f"cannot read {item!r} in {spec!r}: write name:key=value,key=value"
+            )
+        overrides[key] = _literal(value)
+    return name, overrides
+
+
+def _top_level_items(text):
+    """Split at commas outside brackets and quotes: ``a=(1,2),b=3`` -> 2 items."""
+    items, depth, quote, start = [], 0, None, 0
+    for i, char in enumerate(text):
+        if quote:
+            quote = None if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif char == "," and depth == 0:
+            items.append(text[start:i])
+            start = i + 1
+    items.append(text[start:])
+    return items
+
+
+def _literal(text):
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def make_classifier(spec, seed):
+    """An unfitted estimator for a ``--classifiers`` entry, seeded with ``seed``.
+
+    Every estimator takes ``(n, channels, timepoints)`` input.
+    ``transformer-recommended`` is :func:`sktransformer.recommended.recommended_params`
+    of the code that runs, ``transformer-seed`` the estimator's defaults.
+    """
+    name, overrides = parse_classifier(spec)
+    if name == "transformer-seed":
+        params = {}
+    elif name == "transformer-recommended":
+        params = recommended_params()
+    else:
+        return _make_sktime_classifier(name, seed, overrides)
+    params.update(overrides)
+    params.update(data_format="channels_first", random_state=seed)
+    return TransformerTimeSeriesClassifier(**params)
+
+
+def _require_sktime():
+    try:
+        import sktime  # noqa: F401
+    except ImportError as exc:
+        raise SystemExit(
+            "sktime is needed for the sktime classifiers: "
+            'pip install -e ".[bench]" (or pip install sktime numba)'
+        ) from exc
+
+
+def _make_sktime_classifier(name, seed, overrides):
+    _require_sktime()
+    if name in ("minirocket", "rocket"):
+        from sktime.classification.kernel_based import RocketClassifier
+
+        params = {"rocket_transform": name, "random_state": seed, **overrides}
+        return RocketClassifier(**params)
+    from sktime.registry import all_estimators
+
+    found = dict(all_estimators("classifier", as_dataframe=False))
+    if name not in found:
+        raise SystemExit(
+            f"unknown classifier {name!r}: use one of {', '.join(BUILTIN_CLASSIFIERS)} "
+            "or an sktime classifier class name, e.g. InceptionTimeClassifier"
+        )
+    cls = found[name]
+    try:
+        return cls(random_state=seed, **overrides)
+    except TypeError:
+        return cls(**overrides)
+
+
+@cache
+def _package_digest():
+    """SHA-256 of this package's Python sources: changes whenever its code does."""
+    digest = hashlib.sha256()
+    root = Path(__file__).resolve().parents[1]
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def fingerprint(spec):
+    """A short identifier of the code and parameters a ``--classifiers`` entry runs.
+
+    Runs recorded under another fingerprint (older code of this package, or
+    another sktime version) are not reused when a comparison resumes.
+    """
+    if is_transformer(spec):
+        code = _package_digest()
+    else:
+        import sktime
+
+        code = f"sktime {sktime.__version__}"
+    params = make_classifier(spec, 0).get_params(deep=False)
+    params.pop("random_state", None)
+    text = json.dumps([spec, code, params], sort_keys=True, default=repr)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]

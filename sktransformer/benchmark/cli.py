@@ -1,0 +1,107 @@
+"""``python -m sktransformer.benchmark``: the comparison command."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from pathlib import Path
+
+from .classifiers import BUILTIN_CLASSIFIERS, DEFAULT_CLASSIFIERS
+from .report import machine_description, markdown_report, write_report
+from .run import PANELS, run_benchmark
+
+__all__ = ["main"]
+
+
+def _parser():
+    parser = argparse.ArgumentParser(
+        prog="python -m sktransformer.benchmark",
+        description="Compare the Transformer classifier with sktime classifiers "
+        "over UCR problems; resumable (one CSV row per finished run).",
+    )
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument(
+        "--datasets",
+        "--dataset",
+        nargs="+",
+        metavar="NAME",
+        help="UCR problems (default: FordA)",
+    )
+    which.add_argument(
+        "--panel", choices=sorted(PANELS), help="a named panel of UCR problems"
+    )
+    parser.add_argument(
+        "--classifiers",
+        nargs="+",
+        default=list(DEFAULT_CLASSIFIERS),
+        metavar="NAME[:KEY=VALUE,...]",
+        help=f"built-ins ({', '.join(BUILTIN_CLASSIFIERS)}) or sktime classifier "
+        "class names, each optionally with parameter overrides, e.g. "
+        "transformer-recommended:epochs=5 InceptionTimeClassifier:n_epochs=20 "
+        f"(default: {' '.join(DEFAULT_CLASSIFIERS)})",
+    )
+    parser.add_argument("--repeats", type=int, default=1, help="seeds per run (1)")
+    parser.add_argument(
+        "--time-budget",
+        type=float,
+        default=None,
+        help="seconds for this invocation; later runs are left for a restart",
+    )
+    parser.add_argument("--train-size", type=int, default=None)
+    parser.add_argument("--test-size", type=int, default=None)
+    parser.add_argument("--data-home", default=None)
+    parser.add_argument("--output-dir", default="benchmarks/results")
+    parser.add_argument(
+        "--name", default=None, help="file name stem (the problem or the panel)"
+    )
+    parser.add_argument(
+        "--record",
+        metavar="RESULTS_MD",
+        default=None,
+        help="also append the report to this markdown file (benchmarks/RESULTS.md)",
+    )
+    return parser
+
+
+def main(argv=None):
+    """Run the comparison command; return its runs."""
+    args = _parser().parse_args(argv)
+    if args.repeats < 1:
+        raise SystemExit(f"--repeats must be at least 1, got {args.repeats}")
+    if args.panel:
+        datasets, default_name = PANELS[args.panel], args.panel
+    else:
+        datasets = args.datasets or ["FordA"]
+        default_name = datasets[0] if len(datasets) == 1 else "panel"
+    name = args.name or default_name
+    output_dir = Path(args.output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    csv_path = output_dir / f"{name}.csv"
+    print(machine_description(), flush=True)
+    runs = run_benchmark(
+        datasets,
+        args.classifiers,
+        repeats=args.repeats,
+        csv_path=csv_path,
+        time_budget=args.time_budget,
+        train_size=args.train_size,
+        test_size=args.test_size,
+        data_home=args.data_home,
+        log=lambda message: print(message, flush=True),
+    )
+    command = "python -m sktransformer.benchmark " + shlex.join(
+        argv if argv is not None else sys.argv[1:]
+    )
+    title = args.panel and f"Panel {args.panel!r}" or ", ".join(datasets)
+    if not runs:
+        print("no finished runs yet: nothing to report")
+        return runs
+    paths = write_report(runs, output_dir, name, title=title, command=command)
+    if args.record:
+        with open(args.record, "a", encoding="utf-8") as f:
+            f.write("\n" + paths[0].read_text(encoding="utf-8"))
+    print()
+    print(markdown_report(runs, title=title, command=command))
+    print("wrote " + ", ".join(str(p) for p in [csv_path, *paths]))
+    return runs

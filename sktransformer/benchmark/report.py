@@ -1,0 +1,309 @@
+"""Tables, ranks, wins/ties/losses and plots of a comparison's runs."""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import sys
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+from scipy.stats import rankdata
+
+from .classifiers import is_transformer
+
+__all__ = [
+    "accuracy_matrix",
+    "mean_ranks",
+    "wins_ties_losses",
+    "summary_rows",
+    "markdown_report",
+    "plot_scatter",
+    "plot_critical_difference",
+    "plot_accuracy_vs_time",
+    "write_report",
+    "machine_description",
+]
+
+
+def _median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def _ordered(runs, key):
+    return list(dict.fromkeys(getattr(r, key) for r in runs))
+
+
+def accuracy_matrix(runs, value="accuracy"):
+    """``(datasets, classifiers, matrix)``: the median of ``value`` over seeds.
+
+    Only problems on which every classifier has a run are kept (ranks and
+    wins need all of them).
+    """
+    datasets, classifiers = _ordered(runs, "dataset"), _ordered(runs, "classifier")
+    matrix = np.full((len(datasets), len(classifiers)), np.nan)
+    for i, d in enumerate(datasets):
+        for j, c in enumerate(classifiers):
+            found = _median(
+                [
+                    getattr(r, value)
+                    for r in runs
+                    if r.dataset == d and r.classifier == c
+                ]
+            )
+            if found is not None:
+                matrix[i, j] = found
+    complete = ~np.isnan(matrix).any(axis=1)
+    return (
+        [d for d, ok in zip(datasets, complete, strict=True) if ok],
+        classifiers,
+        (matrix[complete]),
+    )
+
+
+def mean_ranks(matrix):
+    """Mean rank of each column over rows; rank 1 is the highest accuracy, ties
+    share the average rank."""
+    if len(matrix) == 0:
+        return np.full(matrix.shape[1], np.nan)
+    return np.mean([rankdata(-row, method="average") for row in matrix], axis=0)
+
+
+def wins_ties_losses(a, b):
+    """Problems on which accuracies ``a`` are above, equal to and below ``b``."""
+    a, b = np.asarray(a), np.asarray(b)
+    tie = np.isclose(a, b, rtol=0, atol=1e-12)
+    return int(np.sum((a > b) & ~tie)), int(np.sum(tie)), int(np.sum((a < b) & ~tie))
+
+
+def summary_rows(runs):
+    """Per classifier: mean accuracy, mean rank, total fit and predict seconds."""
+    datasets, classifiers, acc = accuracy_matrix(runs)
+    _, _, fit = accuracy_matrix(runs, "fit_seconds")
+    _, _, pred = accuracy_matrix(runs, "predict_seconds")
+    ranks = mean_ranks(acc)
+    return [
+        {
+            "classifier": c,
+            "problems": len(datasets),
+            "mean_accuracy": float(np.mean(acc[:, j])) if len(acc) else None,
+            "mean_rank": float(ranks[j]) if len(acc) else None,
+            "fit_seconds": float(np.sum(fit[:, j])) if len(fit) else None,
+            "predict_seconds": float(np.sum(pred[:, j])) if len(pred) else None,
+        }
+        for j, c in enumerate(classifiers)
+    ]
+
+
+def _f(value, spec):
+    return "" if value is None or value != value else format(value, spec)
+
+
+def markdown_report(runs, *, title, command):
+    """The comparison as Markdown: per-problem table, summary, wins/ties/losses."""
+    datasets, classifiers, acc = accuracy_matrix(runs)
+    _, _, fit = accuracy_matrix(runs, "fit_seconds")
+    _, _, pred = accuracy_matrix(runs, "predict_seconds")
+    shape = {r.dataset: r for r in runs}
+    seeds = max((r.seed for r in runs), default=0) + 1
+    out = [
+        f"## {title}, {date.today().isoformat()}",
+        "",
+        f"Command: `{command}`",
+        "",
+        f"Machine: {machine_description()}",
+        "",
+        "Test accuracy on the archive's default split"
+        + (f" (median of {seeds} seeds)" if seeds > 1 else " (one seed)")
+        + "; fit and predict in seconds; the best accuracy of a problem in bold;"
+        " majority = always predicting the most frequent training class.",
+        "",
+    ]
+    head = ["problem", "train", "length", "classes", "majority"]
+    head += [f"{c}" for c in classifiers]
+    head += [f"fit s {c}" for c in classifiers]
+    head += [f"predict s {c}" for c in classifiers]
+    out += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for i, d in enumerate(datasets):
+        best = acc[i].max()
+        cells = [
+            d,
+            _f(shape[d].n_train, "d"),
+            _f(shape[d].n_timepoints, "d"),
+            _f(shape[d].n_classes, "d"),
+            _f(shape[d].majority_rate, ".3f"),
+        ]
+        cells += [
+            f"**{a:.4f}**" if np.isclose(a, best, rtol=0, atol=1e-12) else f"{a:.4f}"
+            for a in acc[i]
+        ]
+        cells += [f"{v:.1f}" for v in fit[i]] + [f"{v:.2f}" for v in pred[i]]
+        out.append("| " + " | ".join(cells) + " |")
+    out += [
+        "",
+        "| classifier | problems | mean accuracy | mean rank | total fit s "
+        "| total predict s |",
+        "|---|---|---|---|---|---|",
+    ]
+    rows = summary_rows(runs)
+    for row in rows:
+        out.append(
+            f"| {row['classifier']} | {row['problems']} "
+            f"| {_f(row['mean_accuracy'], '.4f')} | {_f(row['mean_rank'], '.2f')} "
+            f"| {_f(row['fit_seconds'], '.1f')} | {_f(row['predict_seconds'], '.1f')} |"
+        )
+    pairs = [
+        (a, b) for a in classifiers if is_transformer(a) for b in classifiers if b != a
+    ]
+    if pairs and len(datasets):
+        out += [
+            "",
+            "| classifier | against | wins / ties / losses | mean difference "
+            "| worst difference (problem) | fit time ratio |",
+            "|---|---|---|---|---|---|",
+        ]
+        for a, b in pairs:
+            ja, jb = classifiers.index(a), classifiers.index(b)
+            wins, ties, losses = wins_ties_losses(acc[:, ja], acc[:, jb])
+            diff = acc[:, ja] - acc[:, jb]
+            worst = int(np.argmin(diff))
+            ratio = np.sum(fit[:, ja]) / max(np.sum(fit[:, jb]), 1e-12)
+            out.append(
+                f"| {a} | {b} | {wins} / {ties} / {losses} | {np.mean(diff):+.4f} "
+                f"| {diff[worst]:+.4f} ({datasets[worst]}) | {ratio:.1f} |"
+            )
+    return "\n".join(out) + "\n"
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def plot_scatter(runs, x, y, path, title=""):
+    """One point per problem: accuracy of ``y`` against accuracy of ``x``."""
+    datasets, classifiers, acc = accuracy_matrix(runs)
+    plt = _pyplot()
+    ax_x, ax_y = acc[:, classifiers.index(x)], acc[:, classifiers.index(y)]
+    fig, ax = plt.subplots(figsize=(5.5, 5.5))
+    low = float(min(ax_x.min(), ax_y.min(), 1.0)) - 0.02
+    ax.plot([low, 1.0], [low, 1.0], color="grey", lw=1, ls="--")
+    ax.scatter(ax_x, ax_y, zorder=3)
+    for d, a, b in zip(datasets, ax_x, ax_y, strict=True):
+        ax.annotate(d, (a, b), fontsize=7, xytext=(3, 3), textcoords="offset points")
+    wins, ties, losses = wins_ties_losses(ax_y, ax_x)
+    ax.set_xlabel(f"{x} accuracy")
+    ax.set_ylabel(f"{y} accuracy")
+    ax.set_title(
+        title or f"{wins} wins, {ties} ties, {losses} losses (one point per problem)"
+    )
+    ax.set_xlim(low, 1.005)
+    ax.set_ylim(low, 1.005)
+    ax.grid(True, alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def plot_critical_difference(runs, path):
+    """aeon's critical-difference diagram of the classifiers' accuracies."""
+    try:
+        from aeon.visualisation import plot_critical_difference as _cd
+    except ImportError as exc:
+        raise SystemExit(
+            'the critical-difference diagram needs aeon: pip install -e ".[bench]"'
+        ) from exc
+    _, classifiers, acc = accuracy_matrix(runs)
+    plt = _pyplot()
+    fig, _ = _cd(acc, list(classifiers))
+    fig.savefig(path, dpi=120, bbox_inches="tight")
+    plt.close(fig)
+
+
+def plot_accuracy_vs_time(runs, path, title=""):
+    """Every run: test accuracy against fit seconds, one colour per classifier."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for label in _ordered(runs, "classifier"):
+        done = [r for r in runs if r.classifier == label and r.accuracy is not None]
+        ax.scatter(
+            [r.fit_seconds for r in done],
+            [r.accuracy for r in done],
+            label=label,
+            alpha=0.8,
+        )
+    ax.set_xscale("log")
+    ax.set_xlabel("fit time (s, log scale)")
+    ax.set_ylabel("test accuracy")
+    ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="lower right", fontsize="small")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def write_report(runs, output_dir, name, *, title, command, log=print):
+    """Write ``name``.md and the plots under ``output_dir``; return the paths."""
+    output_dir = Path(output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    md = output_dir / f"{name}.md"
+    md.write_text(markdown_report(runs, title=title, command=command), "utf-8")
+    paths = [md]
+    time_png = output_dir / f"{name}_time.png"
+    plot_accuracy_vs_time(runs, time_png, title=f"{title}: accuracy vs fit time")
+    paths.append(time_png)
+    datasets, classifiers, _ = accuracy_matrix(runs)
+    transformers = [c for c in classifiers if is_transformer(c)]
+    # Against MiniRocket if it ran (with or without overrides), else the first
+    # other classifier.
+    others = sorted(
+        (c for c in classifiers if not is_transformer(c)),
+        key=lambda c: c.partition(":")[0] != "minirocket",
+    )
+    if transformers and others and datasets:
+        scatter = output_dir / f"{name}_scatter.png"
+        plot_scatter(runs, others[0], transformers[0], scatter)
+        paths.append(scatter)
+    # aeon's diagram starts with a Friedman test: 3 classifiers or more.
+    if len(classifiers) >= 3 and len(datasets) >= 2:
+        cd = output_dir / f"{name}_cd.png"
+        plot_critical_difference(runs, cd)
+        paths.append(cd)
+    else:
+        log("no critical-difference diagram: it needs 3 classifiers on 2 problems")
+    return paths
+
+
+def machine_description():
+    """Cores, CPU model and library versions, for the record."""
+    cpu = platform.processor() or "unknown CPU"
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    import keras
+    import sklearn
+
+    versions = [
+        f"python {platform.python_version()}",
+        f"numpy {np.__version__}",
+        f"scikit-learn {sklearn.__version__}",
+        f"keras {keras.__version__} ({keras.backend.backend()} backend)",
+    ]
+    for module in ("tensorflow", "sktime", "aeon"):
+        mod = sys.modules.get(module)
+        if mod is not None:
+            versions.append(f"{module} {mod.__version__}")
+    return f"{os.cpu_count()} cores, {cpu}; " + ", ".join(versions)

@@ -1,0 +1,266 @@
+"""The comparison loop: every classifier on every problem, one CSV row per run."""
+
+from __future__ import annotations
+
+import csv
+import os
+import time
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+import numpy as np
+from sklearn.metrics import accuracy_score
+from sklearn.model_selection import train_test_split
+
+from ..datasets import load_ucr
+from .classifiers import fingerprint, make_classifier
+
+__all__ = ["PANELS", "Run", "run_benchmark", "read_runs", "load_problem"]
+
+#: Named panels of UCR problems (``--panel``).
+PANELS = {
+    # Chosen for the development of the recommended configuration (its choices
+    # were made on their TRAIN splits only): 16 to 3,601 training series,
+    # lengths 80 to 1,250, 2 to 14 classes.
+    "development": (
+        "ArrowHead",
+        "BME",
+        "Beef",
+        "Car",
+        "Coffee",
+        "CricketX",
+        "DiatomSizeReduction",
+        "DistalPhalanxTW",
+        "ECGFiveDays",
+        "EOGHorizontalSignal",
+        "FaceFour",
+        "FacesUCR",
+        "Fish",
+        "FordA",
+        "FreezerRegularTrain",
+    ),
+}
+
+
+@dataclass
+class Run:
+    """One fit and score of one classifier on one problem (one CSV row)."""
+
+    dataset: str
+    classifier: str
+    seed: int
+    accuracy: float | None = None
+    fit_seconds: float | None = None
+    predict_seconds: float | None = None
+    parameters: int | None = None
+    epochs: int | None = None
+    n_train: int | None = None
+    n_test: int | None = None
+    n_timepoints: int | None = None
+    n_classes: int | None = None
+    majority_rate: float | None = None
+    fingerprint: str = ""
+    note: str = ""
+
+
+_COLUMNS = [f.name for f in fields(Run)]
+_TYPES = {
+    "seed": int,
+    "accuracy": float,
+    "fit_seconds": float,
+    "predict_seconds": float,
+    "parameters": int,
+    "epochs": int,
+    "n_train": int,
+    "n_test": int,
+    "n_timepoints": int,
+    "n_classes": int,
+    "majority_rate": float,
+}
+
+
+def read_runs(path):
+    """The runs recorded in a comparison CSV (an empty list if it does not exist)."""
+    path = Path(path)
+    if not path.exists() or path.stat().st_size == 0:
+        return []
+    with open(path, newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        if reader.fieldnames != _COLUMNS:
+            raise SystemExit(
+                f"{path} was not written by this version of the comparison (its "
+                f"columns are {reader.fieldnames}, expected {_COLUMNS}); choose "
+                "another --name or --output-dir, or move the file away."
+            )
+        runs = []
+        for row in reader:
+            values = {
+                key: (_TYPES[key](value) if value != "" else None)
+                if key in _TYPES
+                else value
+                for key, value in row.items()
+            }
+            runs.append(Run(**values))
+    return runs
+
+
+def _append(path, run):
+    """Append one row, with the header first in a new file; flushed to disk."""
+    path = Path(path)
+    new = not path.exists() or path.stat().st_size == 0
+    with open(path, "a", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=_COLUMNS)
+        if new:
+            writer.writeheader()
+        writer.writerow({k: ("" if v is None else v) for k, v in asdict(run).items()})
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _subsample(X, y, size, seed):
+    if size is None or size >= len(y):
+        return X, y
+    X, _, y, _ = train_test_split(X, y, train_size=size, stratify=y, random_state=seed)
+    return X, y
+
+
+def load_problem(dataset, *, train_size=None, test_size=None, data_home=None):
+    """Train and test arrays in sktime's ``(n, channels, timepoints)`` layout."""
+    X_train, y_train = load_ucr(dataset, "train", data_home=data_home)
+    X_test, y_test = load_ucr(dataset, "test", data_home=data_home)
+    X_train, y_train = _subsample(X_train, y_train, train_size, 0)
+    X_test, y_test = _subsample(X_test, y_test, test_size, 0)
+    X_train = np.ascontiguousarray(X_train.transpose(0, 2, 1), dtype=np.float64)
+    X_test = np.ascontiguousarray(X_test.transpose(0, 2, 1), dtype=np.float64)
+    return X_train, y_train, X_test, y_test
+
+
+def _majority_rate(y_train, y_test):
+    """Test accuracy of always predicting the most frequent training class."""
+    labels, counts = np.unique(y_train, return_counts=True)
+    return float(np.mean(y_test == labels[np.argmax(counts)]))
+
+
+def run_benchmark(
+    datasets,
+    classifiers,
+    *,
+    repeats=1,
+    csv_path=None,
+    time_budget=None,
+    train_size=None,
+    test_size=None,
+    data_home=None,
+    log=print,
+):
+    """Fit and score every classifier on every problem for ``repeats`` seeds.
+
+    Parameters
+    ----------
+    datasets : sequence of str
+        UCR problem names (loaded with :func:`sktransformer.datasets.load_ucr`).
+    classifiers : sequence of str
+        ``--classifiers`` entries (see
+        :func:`sktransformer.benchmark.make_classifier`).
+    repeats : int, default=1
+        Seeds 0 .. repeats-1 for every classifier and problem.
+    csv_path : path-like, optional
+        Every finished run is appended there; runs already there with the same
+        problem, classifier, seed and fingerprint are not run again.
+    time_budget : float, optional
+        Seconds for this invocation; runs that would start after it are left
+        for the next one.
+    train_size, test_size : int, optional
+        Stratified subsamples (for quick runs and tests).
+    data_home : str, optional
+        See :func:`sktransformer.datasets.get_data_home`.
+
+    Returns
+    -------
+    list of Run
+        The runs of this comparison (reused and new), in problem, classifier,
+        seed order; runs not done (time budget) are absent.
+    """
+    datasets, classifiers = list(datasets), list(classifiers)
+    prints = {spec: fingerprint(spec) for spec in classifiers}
+    recorded = {}
+    stale = 0
+    for run in read_runs(csv_path) if csv_path is not None else []:
+        if prints.get(run.classifier) == run.fingerprint and run.accuracy is not None:
+            recorded[run.dataset, run.classifier, run.seed] = run
+        elif run.classifier in prints and run.dataset in datasets:
+            stale += 1
+    if stale:
+        log(f"{stale} recorded runs came from other code or parameters: not reused")
+    todo = [
+        (d, c, s)
+        for d in datasets
+        for c in classifiers
+        for s in range(repeats)
+        if (d, c, s) not in recorded
+    ]
+    total = len(datasets) * len(classifiers) * repeats
+    log(
+        f"{total} runs ({len(datasets)} problems x {len(classifiers)} classifiers x "
+        f"{repeats} seeds): {total - len(todo)} recorded, {len(todo)} to run"
+    )
+    start = time.perf_counter()
+    runs, done = [], 0
+    for dataset in datasets:
+        if not any(d == dataset for d, _, _ in todo):
+            runs += [
+                recorded[dataset, c, s] for c in classifiers for s in range(repeats)
+            ]
+            continue
+        X_train, y_train, X_test, y_test = load_problem(
+            dataset, train_size=train_size, test_size=test_size, data_home=data_home
+        )
+        shape = {
+            "n_train": len(y_train),
+            "n_test": len(y_test),
+            "n_timepoints": X_train.shape[2],
+            "n_classes": len(np.unique(y_train)),
+            "majority_rate": _majority_rate(y_train, y_test),
+        }
+        for spec in classifiers:
+            for seed in range(repeats):
+                if (dataset, spec, seed) in recorded:
+                    runs.append(recorded[dataset, spec, seed])
+                    continue
+                elapsed = time.perf_counter() - start
+                if time_budget is not None and elapsed > time_budget:
+                    log(f"{dataset} {spec} seed {seed}: left for later (time budget)")
+                    continue
+                run = Run(dataset, spec, seed, fingerprint=prints[spec], **shape)
+                _fit_and_score(run, X_train, y_train, X_test, y_test)
+                done += 1
+                runs.append(run)
+                if csv_path is not None:
+                    _append(csv_path, run)
+                elapsed = time.perf_counter() - start
+                left = elapsed / done * (len(todo) - done)
+                log(
+                    f"[{total - len(todo) + done}/{total}] {dataset} {spec} seed "
+                    f"{seed}: accuracy {run.accuracy:.4f}, "
+                    f"fit {run.fit_seconds:.1f} s, predict {run.predict_seconds:.1f} s"
+                    + (f", {run.epochs} epochs" if run.epochs else "")
+                    + f" ({elapsed / 60:.1f} min, about {left / 60:.0f} min left)"
+                )
+    return runs
+
+
+def _fit_and_score(run, X_train, y_train, X_test, y_test):
+    clf = make_classifier(run.classifier, run.seed)
+    tic = time.perf_counter()
+    clf.fit(X_train, y_train)
+    run.fit_seconds = time.perf_counter() - tic
+    tic = time.perf_counter()
+    y_pred = clf.predict(X_test)
+    run.predict_seconds = time.perf_counter() - tic
+    run.accuracy = float(accuracy_score(y_test, y_pred))
+    model = getattr(clf, "model_", None)
+    if model is not None:
+        run.parameters = int(model.count_params())
+    history = getattr(clf, "history_", None)
+    if history:
+        run.epochs = len(history["loss"])

@@ -1,0 +1,192 @@
+"""The comparison over many problems: resumable CSV, ranks, wins, plots."""
+
+import csv
+
+import numpy as np
+import pytest
+
+from sktransformer.benchmark import make_classifier, read_runs
+from sktransformer.benchmark.cli import main
+from sktransformer.benchmark.report import (
+    accuracy_matrix,
+    markdown_report,
+    mean_ranks,
+    wins_ties_losses,
+)
+from sktransformer.benchmark.run import Run
+from sktransformer.recommended import recommended_params
+
+# A tiny Transformer, so that a run takes a second.
+TINY_SPEC = (
+    "transformer-seed:head_size=4,num_heads=1,ff_dim=2,num_transformer_blocks=1,"
+    "mlp_units=(4,),epochs=1,validation_split=0.0,early_stopping=False"
+)
+OTHER_SPEC = TINY_SPEC.replace("epochs=1", "epochs=2")
+
+
+def _write_problem(home, name, n_train=12, n_test=8, length=10, seed=0):
+    """A two-class UCR problem in the archive's TSV layout (label, values...)."""
+    rng = np.random.default_rng(seed)
+    folder = home / "UCR" / name
+    folder.mkdir(parents=True)
+    for split, n in (("TRAIN", n_train), ("TEST", n_test)):
+        y = np.arange(n) % 2 + 1
+        X = rng.normal(size=(n, length)) + y[:, None]
+        rows = np.column_stack([y, X])
+        np.savetxt(folder / f"{name}_{split}.tsv", rows, delimiter="\t", fmt="%.6g")
+
+
+@pytest.fixture
+def data_home(tmp_path):
+    home = tmp_path / "data"
+    _write_problem(home, "Alpha", seed=0)
+    _write_problem(home, "Beta", seed=1, length=14)
+    return home
+
+
+def _args(data_home, out, *more):
+    return [
+        "--datasets",
+        "Alpha",
+        "Beta",
+        "--classifiers",
+        TINY_SPEC,
+        OTHER_SPEC,
+        "--data-home",
+        str(data_home),
+        "--output-dir",
+        str(out),
+        "--name",
+        "panel",
+        *more,
+    ]
+
+
+def test_every_run_is_appended_and_a_restart_skips_it(data_home, tmp_path, capsys):
+    out = tmp_path / "out"
+    main(_args(data_home, out))
+    rows = list(csv.DictReader(open(out / "panel.csv", newline="")))
+    assert [(r["dataset"], r["classifier"]) for r in rows] == [
+        ("Alpha", TINY_SPEC),
+        ("Alpha", OTHER_SPEC),
+        ("Beta", TINY_SPEC),
+        ("Beta", OTHER_SPEC),
+    ]
+    assert all(0 <= float(r["accuracy"]) <= 1 for r in rows)
+    assert {r["n_timepoints"] for r in rows} == {"10", "14"}
+    assert "[4/4] Beta" in capsys.readouterr().out
+
+    # Interrupted after three runs: the restart runs the fourth only.
+    with open(out / "panel.csv", newline="") as f:
+        lines = f.readlines()
+    (out / "panel.csv").write_text("".join(lines[:-1]))
+    main(_args(data_home, out))
+    log = capsys.readouterr().out
+    assert "3 recorded, 1 to run" in log and "[4/4] Beta" in log
+    assert len(read_runs(out / "panel.csv")) == 4
+
+    # Complete: nothing is fitted again, the report is written from the CSV.
+    main(_args(data_home, out))
+    assert "4 recorded, 0 to run" in capsys.readouterr().out
+    report = (out / "panel.md").read_text()
+    assert "| Alpha | 12 | 10 | 2 | 0.500 |" in report
+    assert "mean accuracy" in report and "wins / ties / losses" in report
+
+
+def test_runs_of_other_code_or_parameters_are_not_reused(data_home, tmp_path, capsys):
+    out = tmp_path / "out"
+    args = _args(data_home, out, "--classifiers", TINY_SPEC)
+    main(args)
+    path = out / "panel.csv"
+    text = path.read_text()
+    (fingerprint,) = {r.fingerprint for r in read_runs(path)}
+    path.write_text(text.replace(fingerprint, "0" * 12))
+    capsys.readouterr()
+    main(args)
+    log = capsys.readouterr().out
+    assert "2 recorded runs came from other code or parameters" in log
+    assert "0 recorded, 2 to run" in log
+    assert len(read_runs(path)) == 4  # the old rows stay, as history
+
+
+def test_a_csv_of_another_format_is_refused(data_home, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "panel.csv").write_text("classifier,seed,accuracy\nx,0,0.5\n")
+    with pytest.raises(SystemExit, match="not written by this version"):
+        main(_args(data_home, out))
+
+
+def test_transformer_recommended_is_the_current_recommended_configuration():
+    clf = make_classifier("transformer-recommended:dropout=0.3", 7)
+    expected = {
+        **recommended_params(),
+        "dropout": 0.3,
+        "random_state": 7,
+        "data_format": "channels_first",
+    }
+    params = clf.get_params()
+    assert {k: params[k] for k in expected} == expected
+
+
+def _runs(table):
+    return [
+        Run(dataset, classifier, 0, accuracy=acc, fit_seconds=1.0, predict_seconds=0.1)
+        for dataset, row in table.items()
+        for classifier, acc in row.items()
+    ]
+
+
+def test_ranks_ties_and_wins():
+    runs = _runs(
+        {
+            "A": {"transformer-x": 0.9, "minirocket": 0.8, "rocket": 0.7},
+            "B": {"transformer-x": 0.5, "minirocket": 0.5, "rocket": 0.9},
+            "C": {"transformer-x": 0.6, "minirocket": 0.7, "rocket": 0.7},
+        }
+    )
+    datasets, classifiers, acc = accuracy_matrix(runs)
+    assert datasets == ["A", "B", "C"]
+    np.testing.assert_allclose(
+        mean_ranks(acc), [(1 + 2.5 + 3) / 3, (2 + 2.5 + 1.5) / 3, (3 + 1 + 1.5) / 3]
+    )
+    assert wins_ties_losses(acc[:, 0], acc[:, 1]) == (1, 1, 1)
+    report = markdown_report(runs, title="t", command="c")
+    assert (
+        "| transformer-x | minirocket | 1 / 1 / 1 | +0.0000 | -0.1000 (C) |" in report
+    )
+    assert "| A | None | None | None |" not in report
+
+
+def test_problems_missing_a_classifier_are_left_out_of_ranks():
+    runs = _runs(
+        {"A": {"transformer-x": 0.9, "minirocket": 0.8}, "B": {"minirocket": 1}}
+    )
+    datasets, _, acc = accuracy_matrix(runs)
+    assert datasets == ["A"] and acc.shape == (1, 2)
+
+
+def test_plots_scatter_and_critical_difference(tmp_path):
+    pytest.importorskip("matplotlib", reason="plots need the [bench] extra")
+    pytest.importorskip("aeon", reason="the CD diagram needs aeon, the [bench] extra")
+    from sktransformer.benchmark.report import write_report
+
+    rng = np.random.default_rng(0)
+    runs = _runs(
+        {
+            f"P{i}": {
+                "transformer-recommended": rng.uniform(0.5, 1),
+                "minirocket": rng.uniform(0.5, 1),
+                "rocket": rng.uniform(0.5, 1),
+            }
+            for i in range(6)
+        }
+    )
+    paths = write_report(runs, tmp_path, "p", title="t", command="c")
+    assert [p.name for p in paths] == [
+        "p.md",
+        "p_time.png",
+        "p_scatter.png",
+        "p_cd.png",
+    ]
+    assert all(p.stat().st_size > 0 for p in paths)
