@@ -190,3 +190,16 @@ def test_plots_scatter_and_critical_difference(tmp_path):
         "p_cd.png",
     ]
     assert all(p.stat().st_size > 0 for p in paths)
+
+
+def test_a_failing_run_is_recorded_and_the_others_go_on(data_home, tmp_path, capsys):
+    out = tmp_path / "out"
+    broken = TINY_SPEC + ",learning_rate=-1.0"  # refused at fit
+    main(_args(data_home, out, "--classifiers", TINY_SPEC, broken))
+    log = capsys.readouterr().out
+    assert "failed: InvalidParameterError" in log and "retried on restart" in log
+    runs = read_runs(out / "panel.csv")
+    assert [r.accuracy is None for r in runs] == [False, True, False, True]
+    assert runs[1].note.startswith("failed: InvalidParameterError")
+    # The report holds no problem (ranks need every classifier): no crash.
+    assert (out / "panel.md").exists()

@@ -232,11 +232,17 @@ def run_benchmark(
                     log(f"{dataset} {spec} seed {seed}: left for later (time budget)")
                     continue
                 run = Run(dataset, spec, seed, fingerprint=prints[spec], **shape)
-                _fit_and_score(run, X_train, y_train, X_test, y_test)
                 done += 1
-                runs.append(run)
+                try:
+                    _fit_and_score(run, X_train, y_train, X_test, y_test)
+                except Exception as exc:  # one failed run does not stop the panel
+                    run.note = f"failed: {type(exc).__name__}: {exc}"[:300]
+                    log(f"{dataset} {spec} seed {seed}: {run.note}; retried on restart")
                 if csv_path is not None:
                     _append(csv_path, run)
+                if run.accuracy is None:
+                    continue
+                runs.append(run)
                 elapsed = time.perf_counter() - start
                 left = elapsed / done * (len(todo) - done)
                 log(
