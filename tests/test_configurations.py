@@ -151,9 +151,9 @@ def test_recommended_network_on_forda_shape():
     clf.initialize(np.zeros((4, 500, 1), "float32"), np.array([-1, 1, -1, 1]))
     assert clf.model_.count_params() == 185_890
     assert clf.model_.get_layer("augmentation").augmentations == (
-        "roll",
-        "reverse",
-        "negate",
+        "shift",
+        "scale",
+        "jitter",
     )
     optimizer = clf.model_.optimizer
     assert isinstance(optimizer, keras.optimizers.AdamW)

@@ -1,0 +1,155 @@
+"""Score candidate configurations by cross-validation inside UCR *training* sets.
+
+    python benchmarks/panel_study/train_cv.py --datasets ArrowHead BME \
+        --configs rec60 steps --folds 3
+
+Every choice of the adaptive recommended configuration was made with this
+script: stratified folds of each problem's TRAIN split (the TEST split is never
+read). MiniRocket (sktime) is scored on the same folds as the reference. One
+JSON line per (dataset, config, fold) is appended to ``results.jsonl`` beside
+this file.
+"""
+
+import argparse
+import json
+import math
+import os
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+from sklearn.model_selection import StratifiedKFold
+
+from sktransformer import TransformerTimeSeriesClassifier
+from sktransformer.datasets import load_ucr
+from sktransformer.recommended import RECOMMENDED_PARAMS
+
+RESULTS = Path(__file__).parent / "results.jsonl"
+
+
+def _stages(T):
+    return int(min(max(math.floor(math.log2(T / 32)), 1), 4))
+
+
+def _steps_params(n, T, k, steps=1500, aug=("roll", "reverse", "negate"), tok=True):
+    batch = int(min(64, max(8, 2 ** round(math.log2(max(n / 8, 1))))))
+    per_epoch = math.ceil(n / batch)
+    params = dict(REC60)
+    params.update(
+        batch_size=batch,
+        epochs=max(1, math.ceil(steps / per_epoch)),
+        warmup_epochs=max(1, math.ceil(steps / per_epoch)) * 0.05,
+        augmentation=aug,
+    )
+    if tok:
+        params["stem_filters"] = (32, 64, 128, 128)[: _stages(T)]
+    return params
+
+
+# The FordA-tuned recipe before the "auto" rules (issue 9's starting point).
+REC60 = {
+    **RECOMMENDED_PARAMS,
+    "stem_filters": (32, 64, 128),
+    "batch_size": 64,
+    "epochs": 60,
+    "warmup_epochs": 3,
+    "augmentation": ("roll", "reverse", "negate"),
+}
+
+CONFIGS = {
+    "rec60": lambda n, T, k: dict(REC60),
+    "steps": lambda n, T, k: _steps_params(n, T, k, tok=False),
+    "steps-tok": lambda n, T, k: _steps_params(n, T, k),
+    "steps-tok-noaug": lambda n, T, k: _steps_params(n, T, k, aug=None),
+    "steps-tok-roll": lambda n, T, k: _steps_params(n, T, k, aug=("roll",)),
+    "steps-tok-1block": lambda n, T, k: {
+        **_steps_params(n, T, k),
+        "num_transformer_blocks": 1,
+    },
+    "steps-tok-safe": lambda n, T, k: _steps_params(
+        n, T, k, aug=("shift", "scale", "jitter")
+    ),
+    "steps-tok-safe-roll": lambda n, T, k: _steps_params(
+        n, T, k, aug=("shift", "scale", "jitter", "roll")
+    ),
+    "safe-ema": lambda n, T, k: {
+        **_steps_params(n, T, k, aug=("shift", "scale", "jitter")),
+        "ema_momentum": 0.99,
+    },
+    "safe-3k": lambda n, T, k: _steps_params(
+        n, T, k, steps=3000, aug=("shift", "scale", "jitter")
+    ),
+    "safe-small": lambda n, T, k: {
+        **_steps_params(n, T, k, aug=("shift", "scale", "jitter")),
+        "embed_dim": 32,
+        "head_size": 8,
+        "ff_dim": 64,
+    },
+    "steps-tok-ema": lambda n, T, k: {**_steps_params(n, T, k), "ema_momentum": 0.99},
+    "small-noaug": lambda n, T, k: {
+        **_steps_params(n, T, k, aug=None),
+        "embed_dim": 32,
+        "num_transformer_blocks": 2,
+        "head_size": 8,
+        "ff_dim": 64,
+    },
+}
+
+
+def _minirocket(seed):
+    from sktime.classification.kernel_based import RocketClassifier
+
+    return RocketClassifier(rocket_transform="minirocket", random_state=seed)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--datasets", nargs="+", required=True)
+    parser.add_argument("--configs", nargs="+", default=["steps-tok"])
+    parser.add_argument("--folds", type=int, default=3)
+    parser.add_argument("--max-folds", type=int, default=None)
+    parser.add_argument("--minirocket", action="store_true")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    warnings.simplefilter("ignore")
+    for dataset in args.datasets:
+        X, y = load_ucr(dataset, "train")
+        folds = StratifiedKFold(args.folds, shuffle=True, random_state=0)
+        splits = list(folds.split(X, y))[: args.max_folds]
+        names = (["minirocket"] if args.minirocket else []) + list(args.configs)
+        for name in names:
+            for fold, (fit_i, val_i) in enumerate(splits):
+                n, T, _ = X[fit_i].shape
+                k = len(np.unique(y[fit_i]))
+                if name == "minirocket":
+                    clf = _minirocket(args.seed)
+                    Xf, Xv = X[fit_i].transpose(0, 2, 1), X[val_i].transpose(0, 2, 1)
+                    cfg = {}
+                else:
+                    cfg = CONFIGS[name](n, T, k)
+                    clf = TransformerTimeSeriesClassifier(**cfg, random_state=args.seed)
+                    Xf, Xv = X[fit_i], X[val_i]
+                tic = time.perf_counter()
+                clf.fit(Xf, y[fit_i])
+                fit_s = time.perf_counter() - tic
+                acc = float(np.mean(clf.predict(Xv) == y[val_i]))
+                row = {
+                    "dataset": dataset,
+                    "config": name,
+                    "fold": fold,
+                    "seed": args.seed,
+                    "val_acc": round(acc, 4),
+                    "fit_s": round(fit_s, 1),
+                    "n_fit": int(n),
+                    "epochs": cfg.get("epochs"),
+                    "batch_size": cfg.get("batch_size"),
+                    "load": round(os.getloadavg()[0], 2),
+                }
+                print(json.dumps(row), flush=True)
+                with open(RESULTS, "a", encoding="utf-8") as f:
+                    f.write(json.dumps(row) + "\n")
+
+
+if __name__ == "__main__":
+    main()
