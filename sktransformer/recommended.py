@@ -39,6 +39,8 @@ from dataclasses import dataclass
 
 __all__ = [
     "recommended_params",
+    "configuration_params",
+    "CONFIGURATIONS",
     "resolve_auto",
     "TrainingSet",
     "AUTO",
@@ -180,3 +182,37 @@ def recommended_params():
     >>> clf = TransformerTimeSeriesClassifier(**{**recommended_params(), "epochs": 100})
     """
     return dict(RECOMMENDED_PARAMS)
+
+
+#: The named configurations (the comparison command and the sktime and aeon
+#: adapters take these names): the seed's recipe (the estimator's defaults) and
+#: the recommended one.
+CONFIGURATIONS = ("seed", "recommended")
+
+
+def configuration_params(name):
+    """The estimator parameters of a named configuration, as a new dict.
+
+    Parameters
+    ----------
+    name : {"seed", "recommended"}
+
+    Returns
+    -------
+    dict
+
+    Examples
+    --------
+    >>> from sktransformer.recommended import configuration_params
+    >>> configuration_params("seed")
+    {}
+    >>> configuration_params("recommended")["epochs"]
+    'auto'
+    """
+    if name == "seed":
+        return {}
+    if name == "recommended":
+        return recommended_params()
+    raise ValueError(
+        f"Unknown configuration {name!r}: choose one of {list(CONFIGURATIONS)}."
+    )

@@ -9,7 +9,7 @@ from functools import cache
 from pathlib import Path
 
 from ..classifier import TransformerTimeSeriesClassifier
-from ..recommended import recommended_params
+from ..recommended import CONFIGURATIONS, configuration_params
 
 __all__ = [
     "BUILTIN_CLASSIFIERS",
@@ -20,10 +20,10 @@ __all__ = [
     "is_transformer",
 ]
 
-#: Names understood by ``--classifiers`` besides any sktime classifier name.
+#: Names understood by ``--classifiers`` besides any sktime classifier name:
+#: ``transformer-<configuration>`` for each named configuration, and two ROCKETs.
 BUILTIN_CLASSIFIERS = (
-    "transformer-seed",
-    "transformer-recommended",
+    *(f"transformer-{name}" for name in CONFIGURATIONS),
     "minirocket",
     "rocket",
 )
@@ -80,15 +80,14 @@ def make_classifier(spec, seed):
 
     Every estimator takes ``(n, channels, timepoints)`` input.
     ``transformer-recommended`` is :func:`sktransformer.recommended.recommended_params`
-    of the code that runs, ``transformer-seed`` the estimator's defaults.
+    of the code that runs, ``transformer-seed`` the estimator's defaults
+    (:func:`sktransformer.recommended.configuration_params`).
     """
     name, overrides = parse_classifier(spec)
-    if name == "transformer-seed":
-        params = {}
-    elif name == "transformer-recommended":
-        params = recommended_params()
-    else:
+    configuration = name.removeprefix("transformer-")
+    if name == configuration or configuration not in CONFIGURATIONS:
         return _make_sktime_classifier(name, seed, overrides)
+    params = configuration_params(configuration)
     params.update(overrides)
     params.update(data_format="channels_first", random_state=seed)
     return TransformerTimeSeriesClassifier(**params)

@@ -1,0 +1,49 @@
+"""What the sktime and aeon adapters share: the estimator they delegate to.
+
+Neither sktime nor aeon is imported here: :mod:`sktransformer.sktime` and
+:mod:`sktransformer.aeon` are the only modules that need them.
+"""
+
+from __future__ import annotations
+
+from .classifier import TransformerTimeSeriesClassifier
+from .recommended import configuration_params
+
+__all__ = ["make_estimator", "fast_params"]
+
+# A network small enough for the frameworks' checks (a fit takes a second).
+_SMALL = {
+    "head_size": 4,
+    "num_heads": 1,
+    "ff_dim": 4,
+    "num_transformer_blocks": 1,
+    "epochs": 2,
+}
+
+
+def make_estimator(configuration, params, random_state):
+    """The scikit-learn estimator an adapter delegates to, for (n, C, T) arrays."""
+    return TransformerTimeSeriesClassifier(
+        **{
+            **configuration_params(configuration),
+            **(params or {}),
+            "data_format": "channels_first",
+            "random_state": random_state,
+        }
+    )
+
+
+def fast_params():
+    """Fast instances of both configurations, for ``get_test_params``."""
+    return [
+        {
+            "configuration": "seed",
+            "params": {**_SMALL, "mlp_units": (8,), "validation_split": 0.0},
+            "random_state": 0,
+        },
+        {
+            "configuration": "recommended",
+            "params": {**_SMALL, "embed_dim": 8, "stem_filters": (8,)},
+            "random_state": 0,
+        },
+    ]

@@ -1,0 +1,86 @@
+"""The classifier as an aeon estimator (the optional ``[aeon]`` extra).
+
+:class:`TransformerClassifier` is an aeon ``BaseClassifier`` that delegates to
+:class:`~sktransformer.TransformerTimeSeriesClassifier`, taking aeon's
+``numpy3D`` layout ``(n_cases, n_channels, n_timepoints)``.
+
+>>> from sktransformer.aeon import TransformerClassifier
+>>> clf = TransformerClassifier("recommended", params={"epochs": 50})
+>>> clf.get_tag("capability:multivariate")
+True
+"""
+
+from __future__ import annotations
+
+from aeon.classification.base import BaseClassifier
+
+from ._adapters import fast_params, make_estimator
+
+__all__ = ["TransformerClassifier"]
+
+
+class TransformerClassifier(BaseClassifier):
+    """aeon classifier: the Transformer of sktransformer, by configuration name.
+
+    Parameters
+    ----------
+    configuration : {"recommended", "seed"}, default="recommended"
+        ``"recommended"``: :func:`sktransformer.recommended.recommended_params`
+        (``"auto"`` values resolved from the training set); ``"seed"``: the
+        Keras example's network and recipe (the estimator's defaults).
+    params : dict, optional
+        Parameters of :class:`~sktransformer.TransformerTimeSeriesClassifier`
+        that replace the configuration's (for example ``{"epochs": 100}``).
+        ``data_format`` and ``random_state`` are set by this adapter.
+    random_state : int, RandomState instance or None, default=None
+        Seed of everything random in the fit; an int gives identical
+        predictions on every fit.
+
+    Attributes
+    ----------
+    estimator_ : TransformerTimeSeriesClassifier
+        The fitted scikit-learn estimator (its ``resolved_params_`` are the
+        values the fit used).
+
+    Examples
+    --------
+    >>> from aeon.datasets import load_unit_test
+    >>> from sktransformer.aeon import TransformerClassifier
+    >>> X, y = load_unit_test(split="train")
+    >>> clf = TransformerClassifier(
+    ...     "recommended", params={"epochs": 2, "embed_dim": 8}, random_state=0)
+    >>> clf.fit(X, y).predict_proba(X[:3]).shape
+    (3, 2)
+    """
+
+    _tags = {
+        "python_dependencies": "tensorflow",
+        "X_inner_type": "numpy3D",
+        "capability:multivariate": True,
+        "capability:unequal_length": False,
+        "capability:missing_values": False,
+        "algorithm_type": "deeplearning",
+    }
+
+    def __init__(self, configuration="recommended", params=None, random_state=None):
+        self.configuration = configuration
+        self.params = params
+        self.random_state = random_state
+        super().__init__()
+
+    def _fit(self, X, y):
+        self.estimator_ = make_estimator(
+            self.configuration, self.params, self.random_state
+        ).fit(X, y)
+        return self
+
+    def _predict(self, X):
+        return self.estimator_.predict(X)
+
+    def _predict_proba(self, X):
+        return self.estimator_.predict_proba(X)
+
+    @classmethod
+    def _get_test_params(cls, parameter_set="default"):
+        """Small, fast instances of both configurations (for aeon's checks)."""
+        return fast_params()
