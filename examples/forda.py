@@ -8,7 +8,7 @@ early stopping; on a 2-core CPU that is hours). For a first look on a laptop:
 prints the test accuracy and the fit and predict seconds after a few minutes,
 and saves the training curves to ``forda_history.png`` (with matplotlib).
 ``--recommended`` trains the recommended configuration instead of the seed's
-(``sktransformer.recommended``: about 0.95 test accuracy in 5-6 minutes on 2
+(``sktransformer.recommended``: about 0.945 test accuracy in 4.5 minutes on 2
 cores). FordA is read from ``$SKTRANSFORMER_DATA/UCR/FordA/`` (or downloaded into the
 user cache, see ``sktransformer.datasets``).
 """

@@ -2,6 +2,7 @@
 
     python benchmarks/panel_study/train_cv.py --datasets ArrowHead BME \
         --configs rec60 steps --folds 3
+    python benchmarks/panel_study/train_cv.py --summary
 
 Every choice of the adaptive recommended configuration was made with this
 script: stratified folds of each problem's TRAIN split (the TEST split is never
@@ -103,15 +104,36 @@ def _minirocket(seed):
     return RocketClassifier(rocket_transform="minirocket", random_state=seed)
 
 
+def summary():
+    """Mean validation accuracy per problem and configuration, as Markdown."""
+    scores = {}
+    for line in RESULTS.read_text().splitlines():
+        row = json.loads(line)
+        scores.setdefault((row["dataset"], row["config"]), {})[
+            (row["fold"], row["seed"])
+        ] = row["val_acc"]
+    print("| problem | configuration | folds | mean validation accuracy | per fold |")
+    print("|---|---|---|---|---|")
+    for (dataset, config), folds in sorted(scores.items()):
+        values = [folds[k] for k in sorted(folds)]
+        print(
+            f"| {dataset} | {config} | {len(values)} | {np.mean(values):.3f} "
+            f"| {' '.join(f'{v:.3f}' for v in values)} |"
+        )
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--datasets", nargs="+", required=True)
+    parser.add_argument("--summary", action="store_true", help="print the table")
+    parser.add_argument("--datasets", nargs="+", default=[])
     parser.add_argument("--configs", nargs="+", default=["steps-tok"])
     parser.add_argument("--folds", type=int, default=3)
     parser.add_argument("--max-folds", type=int, default=None)
     parser.add_argument("--minirocket", action="store_true")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
+    if args.summary:
+        return summary()
     warnings.simplefilter("ignore")
     for dataset in args.datasets:
         X, y = load_ucr(dataset, "train")
