@@ -203,3 +203,12 @@ def test_a_failing_run_is_recorded_and_the_others_go_on(data_home, tmp_path, cap
     assert runs[1].note.startswith("failed: InvalidParameterError")
     # The report holds no problem (ranks need every classifier): no crash.
     assert (out / "panel.md").exists()
+
+
+@pytest.mark.parametrize("name", ["../escape", "a/b", ".."])
+def test_names_with_folders_are_refused(data_home, tmp_path, name):
+    args = _args(data_home, tmp_path / "out")
+    args[args.index("--name") + 1] = name
+    with pytest.raises(SystemExit, match="--name must be a file name stem"):
+        main(args)
+    assert not (tmp_path / "escape.csv").exists()

@@ -75,6 +75,11 @@ def main(argv=None):
         datasets = args.datasets or ["FordA"]
         default_name = datasets[0] if len(datasets) == 1 else "panel"
     name = args.name or default_name
+    if name in ("", ".", "..") or Path(name).name != name:
+        raise SystemExit(
+            f"--name must be a file name stem without folders, got {name!r}; "
+            "use --output-dir for the folder."
+        )
     output_dir = Path(args.output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     csv_path = output_dir / f"{name}.csv"
