@@ -9,7 +9,7 @@ from __future__ import annotations
 from .classifier import TransformerTimeSeriesClassifier
 from .recommended import configuration_params
 
-__all__ = ["make_estimator", "fast_params"]
+__all__ = ["make_estimator", "fast_params", "channels_first"]
 
 # A network small enough for the frameworks' checks (a fit takes a second).
 _SMALL = {
@@ -31,6 +31,18 @@ def make_estimator(configuration, params, random_state):
             "random_state": random_state,
         }
     )
+
+
+def channels_first(X):
+    """The frameworks' panels as the estimator reads them (``channels_first``).
+
+    ``numpy3D`` arrays ``(n, C, T)`` and aeon's ``np-list`` (a list of
+    ``(C, T_i)`` arrays) already are; sktime's ``df-list`` (a list of
+    ``(T_i, C)`` DataFrames, for unequal lengths) is transposed.
+    """
+    if isinstance(X, list) and X and hasattr(X[0], "to_numpy"):
+        return [frame.to_numpy(dtype=float).T for frame in X]
+    return X
 
 
 def fast_params():

@@ -4,7 +4,8 @@ Handing numpy arrays to Keras makes TensorFlow copy them whole (and the
 hold-out split copies them once more); on 100,000 series of length 500 that
 is several times the data's size. :class:`SeriesBatches` instead keeps the
 caller's array and a vector of row indices, and gathers one minibatch at a
-time, reshuffled every epoch by its own seeded generator.
+time, reshuffled every epoch by its own seeded generator. Series of unequal
+lengths are grouped by length, so batches carry little padding.
 """
 
 from __future__ import annotations
@@ -35,33 +36,112 @@ class SeriesBatches(keras.utils.PyDataset):
         Rows per batch (the last one may be smaller).
     rng : numpy.random.Generator or None
         Shuffles the rows before every epoch; None keeps their order.
+    lengths : ndarray of int, optional
+        Length of each series of a NaN-padded ``X``: batches then gather series
+        of similar lengths and are cut to their longest series (rounded up to
+        ``granule`` steps, which bounds the number of batch shapes), so little
+        of what the network processes is padding. Rows are then served in
+        :attr:`order` (by length, with some randomness while training).
+    granule : int, default=1
+        Batch lengths are multiples of it (or ``X``'s full length).
+
+    Attributes
+    ----------
+    order : ndarray of int
+        The rows in the order the batches serve them (this epoch).
+    padding_fraction : float
+        With ``lengths``: the fraction of the time steps in the batches planned
+        so far (one plan per epoch) that are padding.
     """
 
-    def __init__(self, X, y, sample_weight, index, batch_size, rng=None):
+    #: Spread of the random factor on the lengths by which training batches
+    #: are grouped: series of similar lengths, in a new grouping every epoch.
+    LENGTH_NOISE = 0.25
+
+    def __init__(
+        self, X, y, sample_weight, index, batch_size, rng=None, lengths=None, granule=1
+    ):
         super().__init__()
         self.X, self.y, self.sample_weight = X, y, sample_weight
         self.index = np.asarray(index)
         self.batch_size = int(batch_size)
         self.rng = rng
-        self.order = self.index
+        self.lengths = lengths
+        self.granule = max(int(granule), 1)
+        self._planned = [0, 0]  # padding steps, all steps
+        self._plans = 0
         self.on_epoch_end()
 
     def __len__(self):
         return math.ceil(len(self.index) / self.batch_size)
 
+    @property
+    def padding_fraction(self):
+        padding, total = self._planned
+        return padding / total if total else 0.0
+
     def on_epoch_end(self):
-        if self.rng is not None:
-            self.order = self.rng.permutation(self.index)
+        if self.lengths is not None:
+            self.batches = self._batches_by_length()
+        else:
+            order = self.index if self.rng is None else self.rng.permutation(self.index)
+            self.batches = [
+                order[start : start + self.batch_size]
+                for start in range(0, len(order), self.batch_size)
+            ]
+        self.order = np.concatenate(self.batches) if self.batches else self.index
+        self._plans += 1
+
+    def _batches_by_length(self):
+        """Batches of series of similar lengths.
+
+        The first plan (and every plan without ``rng``) sorts by the true
+        lengths and serves the shortest batch first and the longest second:
+        Keras reads the shape of the data from the first two batches, and a
+        time axis of one fixed length there would refuse every other length.
+        Later training plans sort by randomly perturbed lengths and serve the
+        batches in a random order.
+        """
+        key = self.lengths[self.index].astype(float)
+        noisy = self.rng is not None and self._plans > 0
+        if noisy:
+            key = key * np.exp(self.rng.uniform(-1, 1, len(key)) * self.LENGTH_NOISE)
+        order = self.index[np.argsort(key, kind="stable")]
+        # The smaller batch (if any) first: it may hold the shortest series.
+        first = len(order) - (len(self) - 1) * self.batch_size
+        edges = range(first, len(order), self.batch_size)
+        batches = np.split(order, list(edges))
+        sizes = [self._batch_length(rows) for rows in batches]
+        if noisy:
+            batches = [batches[i] for i in self.rng.permutation(len(batches))]
+        elif len(batches) > 2:
+            longest = int(np.argmax(sizes))
+            rest = [b for i, b in enumerate(batches) if i not in (0, longest)]
+            if self.rng is not None:
+                rest = [rest[i] for i in self.rng.permutation(len(rest))]
+            batches = [batches[0], batches[longest], *rest]
+        sizes = [self._batch_length(rows) for rows in batches]
+        steps = sum(len(rows) * size for rows, size in zip(batches, sizes, strict=True))
+        self._planned[0] += steps - int(self.lengths[self.index].sum())
+        self._planned[1] += steps
+        return batches
 
     def __getitem__(self, i):
-        rows = self.order[i * self.batch_size : (i + 1) * self.batch_size]
+        rows = self.batches[i]
         if self.rng is not None:
             # Sorted rows read the big array in memory order; the order
             # within a training batch does not matter to the loss.
             rows = np.sort(rows)
+        x = self.X[rows]
+        if self.lengths is not None:
+            x = x[:, : self._batch_length(rows)]
         if self.y is None:
-            return (self.X[rows],)
-        batch = (self.X[rows], self.y[rows])
+            return (x,)
+        batch = (x, self.y[rows])
         if self.sample_weight is not None:
             batch += (self.sample_weight[rows],)
         return batch
+
+    def _batch_length(self, rows):
+        longest = int(self.lengths[rows].max())
+        return min(-(-longest // self.granule) * self.granule, self.X.shape[1])

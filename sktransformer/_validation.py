@@ -16,7 +16,14 @@ import warnings
 import numpy as np
 from sklearn.utils import check_array
 
-__all__ = ["check_series", "check_series_shape", "to_python", "DATA_FORMATS"]
+__all__ = [
+    "check_series",
+    "check_series_shape",
+    "series_lengths",
+    "fill_gaps",
+    "to_python",
+    "DATA_FORMATS",
+]
 
 #: The layouts of 3D input: Keras' (n, T, C) and sktime's/aeon's (n, C, T).
 DATA_FORMATS = ("channels_last", "channels_first")
@@ -40,6 +47,7 @@ def check_series(
     data_format="channels_last",
     warn_layout=False,
     return_input_ndim=False,
+    allow_nan=False,
 ):
     """Validate a panel of series and return it as a 3D float array.
 
@@ -62,6 +70,11 @@ def check_series(
         means the other layout was meant (set at ``fit``).
     return_input_ndim : bool, default=False
         Also return the number of dimensions of the input (2 or 3).
+    allow_nan : bool, default=False
+        Accept NaN (padding and missing values, see :func:`series_lengths`) and
+        series of different lengths: a list of ``(T_i, C)`` (``channels_first``:
+        ``(C, T_i)``) or ``(T_i,)`` arrays becomes one array padded with
+        trailing NaN. Infinities are refused either way.
 
     Returns
     -------
@@ -77,7 +90,8 @@ def check_series(
         Sparse input.
     ValueError
         Wrong number of dimensions, no series, no time points or channels,
-        NaN or infinity, complex or non-numeric values, ragged series.
+        NaN (unless ``allow_nan``) or infinity, complex or non-numeric values,
+        ragged series (unless ``allow_nan``).
     """
     if isinstance(X, np.ndarray) and X.ndim in (0, 1) or _is_scalar(X):
         ndim = np.ndim(X)
@@ -88,7 +102,7 @@ def check_series(
         )
     try:
         if isinstance(X, (list, tuple)):
-            X = np.asarray(X)
+            X = _pad_ragged(X, data_format, input_name) if allow_nan else np.asarray(X)
         kind = getattr(getattr(X, "dtype", None), "kind", None)
         if kind in ("U", "S", "V", "M", "m"):
             raise ValueError(
@@ -101,7 +115,7 @@ def check_series(
             dtype=dtype,
             allow_nd=True,
             ensure_min_samples=ensure_min_samples,
-            ensure_all_finite=True,
+            ensure_all_finite="allow-nan" if allow_nan else True,
             input_name=input_name,
         )
     except ValueError as exc:
@@ -109,8 +123,9 @@ def check_series(
         if "inhomogeneous" in message or "sequence" in message:
             raise ValueError(
                 f"{input_name} could not be read as {_EXPECTED}: its series have "
-                f"different lengths or shapes (ragged input). Pad or resample them "
-                f"to a common length first. Details: {message}"
+                f"different lengths or shapes (ragged input). This estimator needs "
+                f"series of one length: pad or resample them first. Details: "
+                f"{message}"
             ) from None
         raise
     input_ndim = X.ndim
@@ -131,6 +146,131 @@ def check_series(
     if warn_layout and input_ndim == 3:
         _warn_if_layout_looks_transposed(X, data_format, input_name)
     return (X, input_ndim) if return_input_ndim else X
+
+
+def _pad_ragged(X, data_format, input_name):
+    """A sequence of series of any lengths as one array padded with NaN.
+
+    Each item is ``(T_i,)``, or ``(T_i, C)`` (``(C, T_i)`` for
+    ``channels_first``); the result is ``(n, max T_i, C)`` in ``data_format``.
+    Sequences whose items share one shape are returned as they are.
+    """
+    items = []
+    for i, item in enumerate(X):
+        kind = getattr(getattr(item, "dtype", None), "kind", None)
+        if kind in ("U", "S", "O", "V", "M", "m") or isinstance(item, (str, bytes)):
+            return np.asarray(X)  # check_array names the problem
+        try:
+            item = np.asarray(item, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(
+                f"{input_name}[{i}] could not be read as a series of numbers: {exc}"
+            ) from None
+        if item.ndim == 1:
+            item = item[:, np.newaxis]
+        elif item.ndim == 2 and data_format == "channels_first":
+            item = item.T
+        elif item.ndim != 2:
+            raise ValueError(
+                f"{input_name}[{i}] has shape {item.shape}: each series must be "
+                "(n_timepoints,) or (n_timepoints, n_channels)."
+            )
+        items.append(item)
+    if len({item.shape for item in items}) <= 1:
+        return np.asarray(X)
+    channels = {item.shape[1] for item in items}
+    if len(channels) > 1:
+        raise ValueError(
+            f"{input_name} holds series with different numbers of channels "
+            f"({sorted(channels)}); every series needs the same channels."
+        )
+    padded = np.full((len(items), max(len(i) for i in items), channels.pop()), np.nan)
+    for row, item in zip(padded, items, strict=True):
+        row[: len(item)] = item
+    return padded.transpose(0, 2, 1) if data_format == "channels_first" else padded
+
+
+def series_lengths(X, input_name="X"):
+    """Length of each series of a NaN-padded ``channels_last`` panel.
+
+    A series ends at its last time point with a value in any channel: the
+    steps after it (NaN in every channel) are padding, as the UCR and UEA
+    archives store series of unequal length. NaN before that point are
+    missing values (see :func:`fill_gaps`).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_series, n_timepoints, n_channels)
+    input_name : str, default="X"
+
+    Returns
+    -------
+    ndarray of int of shape (n_series,)
+
+    Raises
+    ------
+    ValueError
+        A series with no value at all.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktransformer._validation import series_lengths
+    >>> X = np.array([[1.0, np.nan, 3.0, np.nan], [1.0, 2.0, 3.0, 4.0]])[:, :, None]
+    >>> series_lengths(X).tolist()
+    [3, 4]
+    """
+    observed = ~np.isnan(X).all(axis=2)
+    last = X.shape[1] - np.argmax(observed[:, ::-1], axis=1)
+    empty = ~observed.any(axis=1)
+    if np.any(empty):
+        raise ValueError(
+            f"{input_name} has {int(empty.sum())} series with no value at all "
+            f"(only NaN), the first at row {int(np.flatnonzero(empty)[0])}."
+        )
+    return last.astype(np.int64)
+
+
+def fill_gaps(X, lengths):
+    """Missing values inside series filled by linear interpolation in time.
+
+    Within each series' length (:func:`series_lengths`), a NaN takes the
+    value on the straight line between its channel's nearest observed values
+    (before the first or after the last, that value; a channel with no value
+    at all, 0). Padding stays NaN.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_series, n_timepoints, n_channels)
+    lengths : ndarray of int of shape (n_series,)
+
+    Returns
+    -------
+    ndarray
+        ``X`` itself when nothing is missing, else a filled copy.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktransformer._validation import fill_gaps
+    >>> X = np.array([[np.nan, 1.0, np.nan, 3.0, np.nan]])[:, :, None]
+    >>> fill_gaps(X, np.array([4]))[0, :, 0].tolist()
+    [1.0, 1.0, 2.0, 3.0, nan]
+    """
+    inside = np.arange(X.shape[1])[None, :] < lengths[:, None]
+    gaps = np.isnan(X) & inside[:, :, None]
+    if not gaps.any():
+        return X
+    X = X.copy()
+    for i, c in zip(*np.nonzero(gaps.any(axis=1)), strict=True):
+        values = X[i, : lengths[i], c]
+        seen = ~np.isnan(values)
+        if not seen.any():
+            values[:] = 0.0
+            continue
+        steps = np.arange(len(values))
+        values[~seen] = np.interp(steps[~seen], steps[seen], values[seen])
+    return X
 
 
 def _warn_if_layout_looks_transposed(X, data_format, input_name):

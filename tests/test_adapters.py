@@ -27,12 +27,19 @@ def test_sktime_check_estimator_passes_completely():
 
     from sktransformer.sktime import TransformerClassifier
 
+    # One instance, the recommended configuration (a network that masks
+    # padding, which sktime's unequal-length scenarios exercise): the class
+    # would run every check once per test configuration, twice the CI time.
+    # The seed configuration is checked by scikit-learn's suite.
+    params = TransformerClassifier.get_test_params()[1]
+    assert params["configuration"] == "recommended"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        results = check_estimator(TransformerClassifier, verbose=False)
+        results = check_estimator(TransformerClassifier(**params), verbose=False)
     failed = {name: str(err)[:200] for name, err in results.items() if err != "PASSED"}
     assert failed == {}
-    assert len(results) > 150
+    assert any("UnequalLength" in name for name in results)
+    assert len(results) > 120
 
 
 def test_aeon_check_estimator_passes_completely():

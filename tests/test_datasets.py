@@ -1,12 +1,18 @@
-"""UCR loading: the data home, the local FordA copy, download and checks."""
+"""Loading UCR TSV and archive .ts problems: data home, downloads, checks, NaN."""
 
+import importlib
+import shutil
+import sys
+import zipfile
 from pathlib import Path
 
 import numpy as np
+import pooch
 import pytest
 
+import sktransformer
 from sktransformer import datasets
-from sktransformer.datasets import get_data_home, load_ucr
+from sktransformer.datasets import get_data_home, load_archive, load_ucr
 
 from .conftest import FORDA as SHARED
 from .conftest import requires_forda as needs_forda
@@ -48,12 +54,16 @@ def test_any_ucr_name_is_parsed(tmp_path):
     np.testing.assert_allclose(X[1, :, 0], [-1.0, 0.0, 1.0])
 
 
-def test_missing_offline_says_where_to_put_the_files(tmp_path):
+def test_missing_offline_says_where_to_put_the_files(tmp_path, monkeypatch):
     with pytest.raises(FileNotFoundError, match=r"Put Toy_TRAIN.tsv and Toy_TEST.tsv"):
         load_ucr("Toy", data_home=tmp_path, download=False)
-    # An unreachable mirror gives the same guidance instead of a URL error.
+    # An unreachable mirror gives the same guidance instead of a URL error,
+    # after pooch's retries (their waits are skipped here).
+    waits = []
+    monkeypatch.setattr(pooch.core.time, "sleep", waits.append)
     with pytest.raises(FileNotFoundError, match="SKTRANSFORMER_DATA"):
         load_ucr("Toy", data_home=tmp_path, base_url="http://127.0.0.1:9/")
+    assert len(waits) == datasets._HTTP_RETRIES
     assert not any(tmp_path.rglob("*.part")), "no partial file is left behind"
 
 
@@ -65,7 +75,8 @@ def test_download_is_atomic_and_checked(tmp_path):
     assert X.shape == (1320, 500, 1)
     stored = tmp_path / "UCR" / "FordA" / "FordA_TEST.tsv"
     assert stored.read_bytes() == (SHARED / "FordA_TEST.tsv").read_bytes()
-    assert sorted(p.name for p in stored.parent.iterdir()) == ["FordA_TEST.tsv"]
+    listing = sorted(p.name for p in stored.parent.iterdir())
+    assert listing == ["FordA_TEST.tsv", "SHA256SUMS"]
 
 
 def test_checksum_mismatch_is_refused_and_not_kept(tmp_path, monkeypatch):
@@ -82,7 +93,8 @@ def test_checksum_mismatch_is_refused_and_not_kept(tmp_path, monkeypatch):
 @pytest.mark.parametrize(
     "content, message",
     [
-        ("1\t0.1\t0.2\n0\tnan\t0.4\n", "non-finite"),
+        ("1\t0.1\t0.2\n0\tinf\t0.4\n", "infinite"),
+        ("1\tnan\tnan\n0\tnan\tnan\n", "at least one value"),
         ("1\t0.1\t0.2\n0\t0.3\n", "not a UCR"),
         ("1.5\t0.1\t0.2\n0\t0.3\t0.4\n", "non-integer class labels"),
     ],
@@ -165,3 +177,239 @@ def test_base_url_must_be_a_url(tmp_path, base_url):
 def test_overlong_names_and_non_string_splits_are_clear_errors(tmp_path, name, split):
     with pytest.raises(ValueError, match="Invalid UCR problem name|split must be"):
         load_ucr(name, split, data_home=tmp_path)
+
+
+# ------------------------------------------------ UCR TSV: NaN and SHA256SUMS
+
+
+def _write_tsv(home, name, text, split="TRAIN"):
+    folder = Path(home) / "UCR" / name
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}_{split}.tsv").write_text(text)
+    return folder
+
+
+def test_unequal_lengths_come_nan_padded(tmp_path):
+    # The archive pads to a common width; a column of padding only is dropped.
+    _write_tsv(tmp_path, "Ragged", "1\t0.1\t0.2\tNaN\n2\t0.3\tNaN\tNaN\n")
+    X, y = load_ucr("Ragged", data_home=tmp_path, download=False)
+    assert X.shape == (2, 2, 1) and X.dtype == np.float32
+    np.testing.assert_array_equal(np.isnan(X[:, :, 0]), [[False, False], [False, True]])
+    np.testing.assert_allclose(X[0, :, 0], [0.1, 0.2])
+    np.testing.assert_array_equal(y, [1, 2])
+
+
+def test_missing_values_inside_series_stay_nan(tmp_path):
+    _write_tsv(tmp_path, "Gaps", "1\t0.1\tNaN\t0.3\n2\tNaN\t0.5\t0.6\n")
+    X, _ = load_ucr("Gaps", data_home=tmp_path, download=False)
+    assert X.shape == (2, 3, 1)
+    np.testing.assert_array_equal(np.argwhere(np.isnan(X[:, :, 0])), [[0, 1], [1, 0]])
+
+
+def test_dtype_must_be_floating(tmp_path):
+    _write_tsv(tmp_path, "Toy", "1\t0.1\t0.2\n")
+    with pytest.raises(TypeError, match="floating dtype"):
+        load_ucr("Toy", data_home=tmp_path, dtype=np.int32)
+
+
+@pytest.mark.parametrize(
+    "name, trailing, interior",
+    [("GesturePebbleZ1", True, False), ("DodgerLoopDay", False, True)],
+)
+def test_shared_problems_with_nan(name, trailing, interior):
+    if not (SHARED.parent / name / f"{name}_TEST.tsv").is_file():
+        pytest.skip(f"{name} is not in $SKTRANSFORMER_DATA")
+    X, _ = load_ucr(name, "test", download=False)
+    nan = np.isnan(X[:, :, 0])
+    assert not nan[:, -1].all(), "columns of padding only are dropped"
+    # A padded series ends in NaN only; a series with gaps has values after NaN.
+    after_gap = nan[:, :-1] & ~nan[:, 1:]
+    assert (nan[:, -1] & ~nan[:, 0]).any() == trailing
+    assert after_gap.any() == interior
+
+
+def _sums(folder):
+    return dict(
+        reversed(line.split("  ", 1))
+        for line in (Path(folder) / "SHA256SUMS").read_text().splitlines()
+    )
+
+
+def test_download_records_the_checksum_then_checks_it(tmp_path):
+    mirror = tmp_path / "mirror"
+    _write_ucr(mirror, "Toy", np.array([[1, 0.1, 0.2], [0, 0.3, 0.4]]))
+    home, url = tmp_path / "home", (mirror / "UCR").as_uri()
+    load_ucr("Toy", data_home=home, base_url=url)
+    load_ucr("Toy", "test", data_home=home, base_url=url)
+    folder = home / "UCR" / "Toy"
+    assert _sums(folder) == {
+        f: datasets._sha256(folder / f) for f in ("Toy_TRAIN.tsv", "Toy_TEST.tsv")
+    }
+    (folder / "Toy_TRAIN.tsv").write_text("1\t9.9\t0.2\n0\t0.3\t0.4\n")
+    with pytest.raises(ValueError, match="SHA256SUMS .* delete it"):
+        load_ucr("Toy", data_home=home, base_url=url)
+    # Deleting the file downloads it anew, checked against the recorded sum.
+    (folder / "Toy_TRAIN.tsv").unlink()
+    X, _ = load_ucr("Toy", data_home=home, base_url=url)
+    np.testing.assert_allclose(X[0, :, 0], [0.1, 0.2])
+
+
+def test_a_mirror_serving_another_file_than_recorded_is_refused(tmp_path):
+    mirror = tmp_path / "mirror"
+    _write_ucr(mirror, "Toy", np.array([[1, 0.1, 0.2]]))
+    home = tmp_path / "home"
+    folder = home / "UCR" / "Toy"
+    folder.mkdir(parents=True)
+    (folder / "SHA256SUMS").write_text(f"{'a' * 64}  Toy_TRAIN.tsv\n")
+    with pytest.raises(ValueError, match="downloaded from .* Nothing was kept"):
+        load_ucr("Toy", data_home=home, base_url=(mirror / "UCR").as_uri())
+    assert sorted(p.name for p in folder.iterdir()) == ["SHA256SUMS"]
+
+
+# ------------------------------------------------ archive problems (.ts files)
+
+_UNIVARIATE = """\
+# A comment line, as in the archive's files.
+@problemName Tiny
+@timeStamps false
+@missing false
+@univariate true
+@equalLength true
+@seriesLength 3
+@classLabel true up down
+@data
+1.0,2.0,3.0:up
+3.0,2.0,1.0:down
+"""
+
+_MULTIVARIATE_UNEQUAL = """\
+@problemName Ragged
+@timeStamps false
+@missing false
+@univariate false
+@dimensions 2
+@equalLength false
+@classLabel true a b
+@data
+1.0,2.0,3.0:4.0,5.0,6.0:a
+1.5,2.5:3.5,4.5:b
+"""
+
+
+def _archive_mirror(folder, name, text, test_text=None):
+    """A ``file://`` mirror holding ``<name>.zip`` with both ``.ts`` files."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(folder / f"{name}.zip", "w") as archive:
+        archive.writestr(f"{name}_TRAIN.ts", text)
+        archive.writestr(f"{name}_TEST.ts", text if test_text is None else test_text)
+    return folder.as_uri()
+
+
+@pytest.fixture
+def ts_reader():
+    pytest.importorskip("aeon")
+
+
+def test_archive_univariate_equal_length(tmp_path, ts_reader):
+    url = _archive_mirror(tmp_path / "mirror", "Tiny", _UNIVARIATE)
+    X, y = load_archive("Tiny", data_home=tmp_path / "home", base_url=url)
+    assert X.shape == (2, 3, 1) and X.dtype == np.float32
+    np.testing.assert_allclose(X[1, :, 0], [3.0, 2.0, 1.0])
+    assert isinstance(y, np.ndarray) and y.tolist() == ["up", "down"]
+
+
+def test_archive_multivariate_unequal_length_is_nan_padded(tmp_path, ts_reader):
+    url = _archive_mirror(tmp_path / "mirror", "Ragged", _MULTIVARIATE_UNEQUAL)
+    X, y = load_archive("Ragged", "test", data_home=tmp_path / "home", base_url=url)
+    assert X.shape == (2, 3, 2), "(n_series, max_length, n_channels)"
+    np.testing.assert_allclose(X[0], [[1.0, 4.0], [2.0, 5.0], [3.0, 6.0]])
+    np.testing.assert_allclose(X[1, :2], [[1.5, 3.5], [2.5, 4.5]])
+    assert np.isnan(X[1, 2]).all() and not np.isnan(X[:, :2]).any()
+    assert y.tolist() == ["a", "b"]
+
+
+def test_archive_records_checksums_and_does_not_download_again(tmp_path, ts_reader):
+    mirror, home = tmp_path / "mirror", tmp_path / "home"
+    url = _archive_mirror(
+        mirror,
+        "Tiny",
+        _UNIVARIATE,
+        test_text=_UNIVARIATE.replace("3.0,2.0,1.0:down\n", ""),
+    )
+    load_archive("Tiny", data_home=home, base_url=url)
+    folder = home / "archive" / "Tiny"
+    files = ["SHA256SUMS", "Tiny_TEST.ts", "Tiny_TRAIN.ts"]
+    assert sorted(p.name for p in folder.iterdir()) == files, "no zip, no temp"
+    assert _sums(folder) == {f: datasets._sha256(folder / f) for f in files[1:]}
+    shutil.rmtree(mirror)  # both splits were extracted from the one download
+    X, y = load_archive("Tiny", "test", data_home=home, base_url=url)
+    assert X.shape == (1, 3, 1) and y.tolist() == ["up"]
+    (folder / "Tiny_TRAIN.ts").write_text(_UNIVARIATE.replace("3.0,2.0", "9.0,2.0"))
+    with pytest.raises(ValueError, match="SHA-256 .*SHA256SUMS.* delete it"):
+        load_archive("Tiny", data_home=home, base_url=url)
+
+
+@pytest.mark.parametrize("name", ["../../x", "/etc/passwd", "a/b", "", "..", "x" * 101])
+def test_archive_names_cannot_leave_the_data_home(tmp_path, name):
+    with pytest.raises(ValueError, match="Invalid archive problem name"):
+        load_archive(name, data_home=tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_archive_offline_says_which_files_go_where(tmp_path, ts_reader):
+    folder = tmp_path / "archive" / "Tiny"
+    with pytest.raises(FileNotFoundError) as info:
+        load_archive("Tiny", data_home=tmp_path, download=False)
+    message = str(info.value)
+    assert f"Put Tiny_TRAIN.ts and Tiny_TEST.ts in {folder}/" in message
+    assert f"{datasets.ARCHIVE_BASE_URL}/Tiny.zip" in message
+    empty = (tmp_path / "empty").as_uri()  # a mirror without the zip
+    with pytest.raises(FileNotFoundError, match="Put Tiny_TRAIN.ts"):
+        load_archive("Tiny", data_home=tmp_path, base_url=empty)
+    assert list(folder.iterdir()) == []
+
+
+def test_archive_answering_html_keeps_nothing(tmp_path, ts_reader):
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    (mirror / "Nope.zip").write_text("<html><body>Not found</body></html>\n")
+    url = f"{mirror.as_uri()}/Nope.zip"
+    with pytest.raises(
+        ValueError, match="not a zip file holding Nope_TRAIN.ts"
+    ) as info:
+        load_archive("Nope", data_home=tmp_path / "home", base_url=mirror.as_uri())
+    assert url in str(info.value) and "Nothing was kept" in str(info.value)
+    assert list((tmp_path / "home" / "archive" / "Nope").iterdir()) == []
+
+
+def test_archive_values_beyond_the_dtype_are_refused(tmp_path, ts_reader):
+    text = _UNIVARIATE.replace("1.0,2.0,3.0:up", "1e300,2.0,3.0:up")
+    url = _archive_mirror(tmp_path / "mirror", "Tiny", text)
+    with pytest.raises(ValueError, match="too large values"):
+        load_archive("Tiny", data_home=tmp_path / "home", base_url=url)
+
+
+def test_archive_falls_back_to_sktime(tmp_path, monkeypatch):
+    pytest.importorskip("sktime")
+    monkeypatch.setitem(sys.modules, "aeon.datasets", None)
+    url = _archive_mirror(tmp_path / "mirror", "Ragged", _MULTIVARIATE_UNEQUAL)
+    X, y = load_archive("Ragged", data_home=tmp_path / "home", base_url=url)
+    assert X.shape == (2, 3, 2) and np.isnan(X[1, 2]).all()
+    assert y.tolist() == ["a", "b"]
+
+
+def test_archive_without_aeon_nor_sktime_says_what_to_install(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "aeon.datasets", None)
+    monkeypatch.setitem(sys.modules, "sktime.datasets", None)
+    with pytest.raises(ImportError, match=r'pip install "sktransformer\[aeon\]"'):
+        load_archive("Tiny", data_home=tmp_path)
+    assert list(tmp_path.iterdir()) == [], "nothing is downloaded first"
+
+
+def test_the_module_imports_without_aeon_and_sktime(monkeypatch):
+    for module in ("aeon", "sktime"):
+        monkeypatch.setitem(sys.modules, module, None)
+    monkeypatch.delitem(sys.modules, "sktransformer.datasets")
+    monkeypatch.setattr(sktransformer, "datasets", datasets)
+    fresh = importlib.import_module("sktransformer.datasets")
+    assert fresh is not datasets and callable(fresh.load_archive)

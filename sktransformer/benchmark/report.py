@@ -98,6 +98,12 @@ def summary_rows(runs):
     ]
 
 
+def _length(run):
+    if run.min_length in (None, run.n_timepoints):
+        return _f(run.n_timepoints, "d")
+    return f"{run.min_length}-{run.n_timepoints}"
+
+
 def _f(value, spec):
     return "" if value is None or value != value else format(value, spec)
 
@@ -122,17 +128,47 @@ def markdown_report(runs, *, title, command):
         " majority = always predicting the most frequent training class.",
         "",
     ]
+    padded = sorted({r.classifier for r in runs if r.padding is not None})
+    padded = [
+        c
+        for c in classifiers
+        if c in padded
+        and any(
+            shape[d].min_length not in (None, shape[d].n_timepoints) for d in datasets
+        )
+    ]
+    equalised = sorted({r.classifier for r in runs if "zero-padded" in r.note})
+    if padded or equalised:
+        out += [
+            "Unequal lengths: length is shortest-longest training series; "
+            + (
+                f"padding = the fraction of the time steps {', '.join(padded)} "
+                "processed during fit that were padding. "
+                if padded
+                else ""
+            )
+            + (
+                f"{', '.join(equalised)} need equal lengths without gaps: they got "
+                "the series zero-padded at the end to the longest of train and test, "
+                "missing values interpolated linearly."
+                if equalised
+                else ""
+            ),
+            "",
+        ]
     head = ["problem", "train", "length", "classes", "majority"]
     head += [f"{c}" for c in classifiers]
     head += [f"fit s {c}" for c in classifiers]
     head += [f"predict s {c}" for c in classifiers]
+    head += [f"padding {c}" for c in padded]
+    padding = {(r.dataset, r.classifier): r.padding for r in runs}
     out += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for i, d in enumerate(datasets):
         best = acc[i].max()
         cells = [
             d,
             _f(shape[d].n_train, "d"),
-            _f(shape[d].n_timepoints, "d"),
+            _length(shape[d]),
             _f(shape[d].n_classes, "d"),
             _f(shape[d].majority_rate, ".3f"),
         ]
@@ -141,6 +177,7 @@ def markdown_report(runs, *, title, command):
             for a in acc[i]
         ]
         cells += [f"{v:.1f}" for v in fit[i]] + [f"{v:.2f}" for v in pred[i]]
+        cells += [_f(padding.get((d, c)), ".3f") for c in padded]
         out.append("| " + " | ".join(cells) + " |")
     out += [
         "",

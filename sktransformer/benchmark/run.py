@@ -12,7 +12,8 @@ import numpy as np
 from sklearn.metrics import accuracy_score
 from sklearn.model_selection import train_test_split
 
-from ..datasets import load_ucr
+from .._validation import fill_gaps, series_lengths
+from ..datasets import load_archive, load_ucr, read_ts, ucr_path
 from .classifiers import fingerprint, make_classifier
 
 __all__ = ["PANELS", "Run", "run_benchmark", "read_runs", "load_problem"]
@@ -39,6 +40,16 @@ PANELS = {
         "FordA",
         "FreezerRegularTrain",
     ),
+    # Series as they come: unequal lengths (GesturePebbleZ1, AllGestureWiimoteX,
+    # PLAID; JapaneseVowels also 12 channels) and missing values
+    # (DodgerLoopDay). The .ts problems come bundled with aeon or sktime.
+    "unequal": (
+        "AllGestureWiimoteX",
+        "DodgerLoopDay",
+        "GesturePebbleZ1",
+        "JapaneseVowels",
+        "PLAID",
+    ),
 }
 
 
@@ -61,6 +72,10 @@ class Run:
     majority_rate: float | None = None
     fingerprint: str = ""
     note: str = ""
+    #: Shortest training series (``n_timepoints`` is the longest).
+    min_length: int | None = None
+    #: Fraction of the time steps a transformer's fit processed that were padding.
+    padding: float | None = None
 
 
 _COLUMNS = [f.name for f in fields(Run)]
@@ -76,7 +91,11 @@ _TYPES = {
     "n_timepoints": int,
     "n_classes": int,
     "majority_rate": float,
+    "min_length": int,
+    "padding": float,
 }
+#: Files of the previous version lack the last two columns (read as empty).
+_OLD_COLUMNS = _COLUMNS[:-2]
 
 
 def read_runs(path):
@@ -86,7 +105,7 @@ def read_runs(path):
         return []
     with open(path, newline="", encoding="utf-8") as f:
         reader = csv.DictReader(f)
-        if reader.fieldnames != _COLUMNS:
+        if reader.fieldnames not in (_COLUMNS, _OLD_COLUMNS):
             raise SystemExit(
                 f"{path} was not written by this version of the comparison (its "
                 f"columns are {reader.fieldnames}, expected {_COLUMNS}); choose "
@@ -102,6 +121,22 @@ def read_runs(path):
             }
             runs.append(Run(**values))
     return runs
+
+
+def _upgrade(path):
+    """Rewrite a CSV of an earlier version with today's columns (atomically)."""
+    path = Path(path)
+    runs = read_runs(path)
+    if not runs:
+        return
+    with open(path, newline="", encoding="utf-8") as f:
+        if next(csv.reader(f), None) == _COLUMNS:
+            return
+    tmp = path.with_name(f".{path.name}.upgrade")
+    tmp.unlink(missing_ok=True)
+    for run in runs:
+        _append(tmp, run)
+    os.replace(tmp, path)
 
 
 def _append(path, run):
@@ -125,14 +160,78 @@ def _subsample(X, y, size, seed):
 
 
 def load_problem(dataset, *, train_size=None, test_size=None, data_home=None):
-    """Train and test arrays in sktime's ``(n, channels, timepoints)`` layout."""
-    X_train, y_train = load_ucr(dataset, "train", data_home=data_home)
-    X_test, y_test = load_ucr(dataset, "test", data_home=data_home)
+    """Train and test arrays in sktime's ``(n, channels, timepoints)`` layout.
+
+    From the UCR TSV files in the data home if there, else from ``.ts`` files
+    bundled with aeon or sktime, else from the archive (downloaded once).
+    Unequal lengths are padded with trailing NaN, both splits to one width;
+    missing values are NaN (see :func:`equal_length` for classifiers that
+    need neither).
+    """
+    X_train, y_train = _load_split(dataset, "train", data_home)
+    X_test, y_test = _load_split(dataset, "test", data_home)
     X_train, y_train = _subsample(X_train, y_train, train_size, 0)
     X_test, y_test = _subsample(X_test, y_test, test_size, 0)
-    X_train = np.ascontiguousarray(X_train.transpose(0, 2, 1), dtype=np.float64)
-    X_test = np.ascontiguousarray(X_test.transpose(0, 2, 1), dtype=np.float64)
+    width = max(X_train.shape[1], X_test.shape[1])
+    X_train, X_test = (
+        np.ascontiguousarray(
+            np.pad(
+                X.astype(np.float64),
+                ((0, 0), (0, width - X.shape[1]), (0, 0)),
+                constant_values=np.nan,
+            ).transpose(0, 2, 1)
+        )
+        for X in (X_train, X_test)
+    )
     return X_train, y_train, X_test, y_test
+
+
+def _load_split(dataset, split, data_home):
+    if ucr_path(dataset, split, data_home).is_file():
+        return load_ucr(dataset, split, data_home=data_home, download=False)
+    bundled = _bundled_ts(dataset, split)
+    if bundled is not None:
+        return read_ts(bundled)
+    return load_archive(dataset, split, data_home=data_home)
+
+
+def _bundled_ts(dataset, split):
+    """A ``.ts`` file of ``dataset`` shipped with aeon or sktime, or None."""
+    import importlib
+
+    for package in ("aeon.datasets", "sktime.datasets"):
+        try:
+            module = importlib.import_module(package)
+        except ImportError:
+            continue
+        path = Path(module.__file__).parent / "data" / dataset
+        path = path / f"{dataset}_{split.upper()}.ts"
+        if path.is_file():
+            return path
+    return None
+
+
+def equal_length(X):
+    """``(n, channels, timepoints)`` series for classifiers that need equal lengths.
+
+    Missing values inside series are interpolated linearly
+    (:func:`sktransformer._validation.fill_gaps`, as the transformer does) and
+    trailing NaN padding becomes zeros: each series is zero-padded at the end.
+    """
+    series = X.transpose(0, 2, 1)
+    series = fill_gaps(series, series_lengths(series))
+    return np.ascontiguousarray(np.nan_to_num(series, nan=0.0).transpose(0, 2, 1))
+
+
+def _takes_nan(clf):
+    """Whether ``clf`` takes NaN-padded, gappy series (else: :func:`equal_length`)."""
+    get_tag = getattr(clf, "get_tag", None)
+    if get_tag is not None:  # sktime / aeon
+        return bool(
+            get_tag("capability:unequal_length", False, raise_error=False)
+            and get_tag("capability:missing_values", False, raise_error=False)
+        )
+    return bool(clf.__sklearn_tags__().input_tags.allow_nan)
 
 
 def _majority_rate(y_train, y_test):
@@ -185,6 +284,8 @@ def run_benchmark(
     prints = {spec: fingerprint(spec) for spec in classifiers}
     recorded = {}
     stale = 0
+    if csv_path is not None and Path(csv_path).exists():
+        _upgrade(csv_path)
     for run in read_runs(csv_path) if csv_path is not None else []:
         if prints.get(run.classifier) == run.fingerprint and run.accuracy is not None:
             recorded[run.dataset, run.classifier, run.seed] = run
@@ -215,10 +316,12 @@ def run_benchmark(
         X_train, y_train, X_test, y_test = load_problem(
             dataset, train_size=train_size, test_size=test_size, data_home=data_home
         )
+        lengths = series_lengths(X_train.transpose(0, 2, 1))
         shape = {
             "n_train": len(y_train),
             "n_test": len(y_test),
-            "n_timepoints": X_train.shape[2],
+            "n_timepoints": int(lengths.max()),
+            "min_length": int(lengths.min()),
             "n_classes": len(np.unique(y_train)),
             "majority_rate": _majority_rate(y_train, y_test),
         }
@@ -257,6 +360,10 @@ def run_benchmark(
 
 def _fit_and_score(run, X_train, y_train, X_test, y_test):
     clf = make_classifier(run.classifier, run.seed)
+    if np.isnan(X_train).any() or np.isnan(X_test).any():
+        if not _takes_nan(clf):
+            X_train, X_test = equal_length(X_train), equal_length(X_test)
+            run.note = "zero-padded, gaps interpolated"
     tic = time.perf_counter()
     clf.fit(X_train, y_train)
     run.fit_seconds = time.perf_counter() - tic
@@ -270,3 +377,6 @@ def _fit_and_score(run, X_train, y_train, X_test, y_test):
     history = getattr(clf, "history_", None)
     if history:
         run.epochs = len(history["loss"])
+    padding = getattr(clf, "padding_fraction_", None)
+    if padding is not None:
+        run.padding = float(padding)

@@ -32,6 +32,15 @@ from keras import layers
 
 from .attention import ScalarSelfAttention
 from .layers import AUGMENTATIONS, DropPath, PositionEmbedding, SeriesAugmentation
+from .masking import (
+    ApplyMask,
+    AttentionMask,
+    MaskedAveragePooling,
+    PaddingMask,
+    PadToLength,
+    StepMask,
+    TokenLengths,
+)
 
 __all__ = [
     "build_transformer_classifier",
@@ -66,6 +75,7 @@ def transformer_encoder(
     ff_activation: str = "relu",
     drop_path: float = 0.0,
     name: str | None = None,
+    attention_mask=None,
 ):
     """Apply one Transformer encoder block to a symbolic tensor.
 
@@ -97,6 +107,10 @@ def transformer_encoder(
         Stochastic depth rate of both residual branches.
     name : str, optional
         Prefix of the block's layer names.
+    attention_mask : KerasTensor of shape (batch, tokens, tokens), optional
+        Which keys each query may attend to (padding masked out, see
+        :class:`~sktransformer.network.masking.AttentionMask`); always
+        ``MultiHeadAttention`` then.
 
     Returns
     -------
@@ -122,7 +136,7 @@ def transformer_encoder(
         return x
 
     x = _norm(inputs, "norm1") if norm_first else inputs
-    if fast_attention and channels == 1:
+    if fast_attention and channels == 1 and attention_mask is None:
         x = ScalarSelfAttention(
             num_heads=num_heads,
             key_dim=head_size,
@@ -135,7 +149,7 @@ def transformer_encoder(
             num_heads=num_heads,
             dropout=attention_dropout,
             name=_name("attn"),
-        )(x, x)
+        )(x, x, attention_mask=attention_mask)
     x = layers.Dropout(dropout, name=_name("attn_dropout"))(x)
     res = layers.Add(name=_name("attn_residual"))([_branch(x, "attn"), inputs])
     if not norm_first:
@@ -160,6 +174,7 @@ def tokenize(
     patch_stride: int | None = None,
     stem_filters: Sequence[int] = (32, 64, 128),
     stem_kernel_size: int = 7,
+    lengths=None,
 ):
     """Turn a ``(batch, timepoints, channels)`` series into a token sequence.
 
@@ -182,48 +197,102 @@ def tokenize(
         Filters of the stem's stages for ``"conv"``.
     stem_kernel_size : int, default=7
         Kernel of the stem's convolutions.
+    lengths : KerasTensor of shape (batch,), optional
+        Length of each series in a zero-padded batch (from
+        :class:`~sktransformer.network.masking.PaddingMask`). Padded tokens are
+        then zeroed and left out of the stem's batch statistics, and the
+        tokens' lengths are returned too; a token depends only on the steps of
+        its series, however much padding follows.
 
     Returns
     -------
     KerasTensor of shape (batch, tokens, width)
+        Or, with ``lengths``, ``(tokens, token_lengths)``.
     """
     if tokenizer not in TOKENIZERS:
         raise ValueError(f"tokenizer must be one of {TOKENIZERS}, got {tokenizer!r}.")
     x = inputs
+    padded = lengths is not None
+
+    def _out(tokens):
+        return (tokens, lengths) if padded else tokens
+
     if tokenizer == "none":
         if embed_dim is None:
-            return x
-        return layers.Dense(embed_dim, name="embedding")(x)
+            return _out(x)
+        return _out(layers.Dense(embed_dim, name="embedding")(x))
     width = 64 if embed_dim is None else embed_dim
     if tokenizer == "patch":
         stride = max(patch_size // 2, 1) if patch_stride is None else patch_stride
-        if patch_size > inputs.shape[1]:
+        if padded:
+            # A batch of short series still gets one window.
+            x = PadToLength(patch_size, name="patch_pad")(x)
+        elif patch_size > inputs.shape[1]:
             raise ValueError(
                 f"patch_size={patch_size} is longer than the series "
                 f"({inputs.shape[1]} time points)."
             )
         x = layers.Conv1D(width, patch_size, strides=stride, name="patch_embedding")(x)
+        if padded:
+            lengths = TokenLengths("patch", stride, patch_size, name="patch_lengths")(
+                lengths
+            )
+            x = ApplyMask(name="patch_mask")(x, lengths)
     else:
         for i, filters in enumerate(stem_filters):
-            x = layers.Conv1D(
-                filters,
-                stem_kernel_size,
-                strides=2,
-                padding="same",
-                use_bias=False,
-                name=f"stem{i}_conv",
-            )(x)
-            x = layers.BatchNormalization(momentum=0.9, name=f"stem{i}_norm")(x)
-            x = layers.Activation("gelu", name=f"stem{i}_gelu")(x)
+            x, lengths = _stem_stage(x, lengths, filters, stem_kernel_size, f"stem{i}")
         x = layers.Dense(width, name="embedding")(x)
-    return layers.LayerNormalization(epsilon=LAYER_NORM_EPSILON, name="embedding_norm")(
-        x
+    return _out(
+        layers.LayerNormalization(epsilon=LAYER_NORM_EPSILON, name="embedding_norm")(x)
     )
+
+
+def _stem_stage(x, lengths, filters, kernel_size, name):
+    """Conv1D (stride 2) + BatchNorm + GELU; returns ``(x, lengths)``.
+
+    With ``lengths``: zero-padded series are convolved with explicit zero
+    padding (``"same"`` would centre the windows by the parity of the batch's
+    length), the batch statistics leave the padding out, padded steps are
+    zeroed again and the new lengths returned.
+    """
+    if lengths is None:
+        x = layers.Conv1D(
+            filters,
+            kernel_size,
+            strides=2,
+            padding="same",
+            use_bias=False,
+            name=f"{name}_conv",
+        )(x)
+        x = layers.BatchNormalization(momentum=0.9, name=f"{name}_norm")(x)
+        return layers.Activation("gelu", name=f"{name}_gelu")(x), None
+    left = (kernel_size - 1) // 2
+    x = layers.ZeroPadding1D((left, kernel_size - 1 - left), name=f"{name}_pad")(x)
+    x = layers.Conv1D(
+        filters, kernel_size, strides=2, use_bias=False, name=f"{name}_conv"
+    )(x)
+    lengths = TokenLengths("conv", 2, name=f"{name}_lengths")(lengths)
+    mask = StepMask(name=f"{name}_steps")(x, lengths)
+    x = layers.BatchNormalization(momentum=0.9, name=f"{name}_norm")(x, mask=mask)
+    x = layers.Activation("gelu", name=f"{name}_gelu")(x)
+    return ApplyMask(name=f"{name}_mask")(x, lengths), lengths
+
+
+def _token_count(steps, tokenizer, patch_size, patch_stride, stem_filters):
+    """Number of tokens of a series of ``steps`` time points."""
+    if tokenizer == "patch":
+        stride = max(patch_size // 2, 1) if patch_stride is None else patch_stride
+        return max((steps - patch_size) // stride + 1, 1)
+    if tokenizer == "conv":
+        for _ in stem_filters:
+            steps = -(-steps // 2)
+    return steps
 
 
 def build_transformer_classifier(
     input_shape: Sequence[int],
     n_classes: int,
+    unequal_lengths: bool = False,
     *,
     head_size: int = 256,
     num_heads: int = 4,
@@ -256,6 +325,16 @@ def build_transformer_classifier(
         ``(n_timepoints, n_channels)`` of one series.
     n_classes : int
         Number of output classes (softmax units); 2 for binary problems.
+    unequal_lengths : bool, default=False
+        Series may be shorter than ``input_shape[0]``, padded with trailing
+        NaN (as the UCR and UEA archives store them). The network then masks
+        the padding in the augmentation, the tokeniser, attention (always
+        ``MultiHeadAttention``: ``fast_attention`` has no mask) and pooling,
+        so a series' output does not depend on its padding. With
+        ``pooling="tokens"`` the network takes batches of any length up to
+        ``input_shape[0]`` (longer with ``position_embedding`` other than
+        ``"learned"``); with ``"channels"`` (the seed), whose head has one
+        input per time step, batches of exactly that length.
     head_size, num_heads, ff_dim, num_transformer_blocks : int
         Encoder hyperparameters, see :func:`transformer_encoder`.
     mlp_units : sequence of int, default=(128,)
@@ -307,11 +386,17 @@ stem_kernel_size
     ):
         if value not in options:
             raise ValueError(f"{name} must be one of {options}, got {value!r}.")
-    inputs = keras.Input(shape=tuple(input_shape), name="series")
-    x = inputs
+    steps, channels = input_shape
+    any_length = unequal_lengths and pooling == "tokens"
+    inputs = keras.Input(shape=(None if any_length else steps, channels), name="series")
+    x, lengths, attention_mask = inputs, None, None
+    if unequal_lengths:
+        x, lengths = PaddingMask(name="padding_mask")(x)
     if augmentation:
-        x = SeriesAugmentation(tuple(augmentation), name="augmentation")(x)
-    x = tokenize(
+        x = SeriesAugmentation(tuple(augmentation), name="augmentation")(
+            x, lengths=lengths
+        )
+    tokens = tokenize(
         x,
         tokenizer=tokenizer,
         embed_dim=embed_dim,
@@ -319,9 +404,22 @@ stem_kernel_size
         patch_stride=patch_stride,
         stem_filters=stem_filters,
         stem_kernel_size=stem_kernel_size,
+        lengths=lengths,
     )
+    if unequal_lengths:
+        x, lengths = tokens
+        attention_mask = AttentionMask(name="attention_mask")(x, lengths)
+    else:
+        x = tokens
     if position_embedding != "none":
-        x = PositionEmbedding(position_embedding, name="position_embedding")(x)
+        max_tokens = None
+        if any_length:
+            max_tokens = _token_count(
+                steps, tokenizer, patch_size, patch_stride, stem_filters
+            )
+        x = PositionEmbedding(
+            position_embedding, max_tokens=max_tokens, name="position_embedding"
+        )(x)
     for block in range(num_transformer_blocks):
         x = transformer_encoder(
             x,
@@ -335,12 +433,18 @@ stem_kernel_size
             ff_activation=ff_activation,
             drop_path=drop_path * (block + 1) / num_transformer_blocks,
             name=f"block{block}",
+            attention_mask=attention_mask,
         )
     if final_norm:
         x = layers.LayerNormalization(epsilon=LAYER_NORM_EPSILON, name="final_norm")(x)
     # The seed averages over the channel axis: one feature per time step.
-    data_format = "channels_first" if pooling == "channels" else "channels_last"
-    x = layers.GlobalAveragePooling1D(data_format=data_format, name="pool")(x)
+    if pooling == "tokens" and unequal_lengths:
+        x = MaskedAveragePooling(name="pool")(x, lengths)
+    else:
+        data_format = "channels_first" if pooling == "channels" else "channels_last"
+        x = layers.GlobalAveragePooling1D(data_format=data_format, name="pool")(x)
+        if unequal_lengths:  # one feature per time step: padded steps give 0
+            x = ApplyMask(name="pool_mask")(x, lengths)
     for i, units in enumerate(mlp_units):
         x = layers.Dense(units, activation="relu", name=f"mlp{i}")(x)
         x = layers.Dropout(mlp_dropout, name=f"mlp{i}_dropout")(x)

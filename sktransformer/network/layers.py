@@ -84,9 +84,11 @@ class SeriesAugmentation(keras.layers.Layer):
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.supports_masking = True
 
-    def call(self, inputs, training=None):
+    def call(self, inputs, lengths=None, training=None):
         if not training or not self.augmentations:
             return inputs
+        if lengths is not None:
+            return self._augment_padded(inputs, lengths)
         x = inputs
         batch, steps = ops.shape(x)[0], ops.shape(x)[1]
         if "shift" in self.augmentations:
@@ -122,13 +124,65 @@ class SeriesAugmentation(keras.layers.Layer):
             x = x * (1.0 - 2.0 * self._coin(batch, x.dtype))
         return x
 
+    def _augment_padded(self, x, lengths):
+        """The same transforms, each series within its own length.
+
+        ``x`` holds zeros beyond each series' length (``lengths``, shape
+        ``(batch,)``); they stay zeros.
+        """
+        batch, steps = ops.shape(x)[0], ops.shape(x)[1]
+        length = ops.cast(lengths, "int32")[:, None]
+        t = ops.arange(steps, dtype="int32")[None, :]
+        inside = t < length
+        mask = ops.cast(inside, x.dtype)[:, :, None]
+
+        def gather(index):
+            index = ops.where(inside, index, t)
+            index = ops.broadcast_to(index[:, :, None], ops.shape(x))
+            return ops.take_along_axis(x, index, axis=1)
+
+        def uniform():
+            return keras.random.uniform((batch, 1), seed=self.seed_generator)
+
+        if "shift" in self.augmentations:
+            reach = ops.maximum(
+                ops.cast(MAX_SHIFT * ops.cast(length, "float32"), "int32"), 1
+            )
+            span = ops.cast(2 * reach + 1, "float32")
+            shift = ops.cast(ops.floor(uniform() * span), "int32") - reach
+            x = gather(ops.clip(t + shift, 0, length - 1))
+        if "scale" in self.augmentations:
+            log_factor = keras.random.normal(
+                (batch, 1, 1), stddev=SCALE_SIGMA, seed=self.seed_generator
+            )
+            x = x * ops.cast(ops.exp(log_factor), x.dtype)
+        if "jitter" in self.augmentations:
+            count = ops.cast(length, x.dtype)[:, :, None]
+            mean = ops.sum(x * mask, axis=1, keepdims=True) / count
+            spread = ops.sqrt(
+                ops.sum(ops.square((x - mean) * mask), axis=1, keepdims=True) / count
+            )
+            noise = keras.random.normal(ops.shape(x), seed=self.seed_generator)
+            x = x + ops.cast(noise, x.dtype) * JITTER_SIGMA * spread * mask
+        if "roll" in self.augmentations:
+            shift = ops.cast(
+                ops.floor(uniform() * ops.cast(length, "float32")), "int32"
+            )
+            x = gather(ops.mod(t + shift, length))
+        if "reverse" in self.augmentations:
+            flip = self._coin(batch, x.dtype)
+            x = flip * gather(length - 1 - t) + (1.0 - flip) * x
+        if "negate" in self.augmentations:
+            x = x * (1.0 - 2.0 * self._coin(batch, x.dtype))
+        return x
+
     def _coin(self, batch, dtype):
         """1.0 for a random half of the series, else 0.0; shape (batch, 1, 1)."""
         draw = keras.random.uniform((batch, 1, 1), seed=self.seed_generator)
         return ops.cast(draw < 0.5, dtype)
 
-    def compute_output_shape(self, input_shape):
-        return input_shape
+    def compute_output_spec(self, inputs, lengths=None, training=None):
+        return keras.KerasTensor(inputs.shape, dtype=inputs.dtype)
 
     def get_config(self):
         return {
@@ -148,18 +202,31 @@ class PositionEmbedding(keras.layers.Layer):
         A trainable ``(tokens, width)`` table (initialised with a truncated
         normal of standard deviation 0.02) or the fixed sinusoids of
         "Attention is all you need".
+    max_tokens : int, optional
+        Size of the table for sequences of any length (input shape
+        ``(batch, None, width)``): token ``t`` takes row
+        ``min(t, max_tokens - 1)``, so longer sequences repeat the last
+        position.
     """
 
-    def __init__(self, kind="learned", **kw):
+    def __init__(self, kind="learned", max_tokens=None, **kw):
         super().__init__(**kw)
         if kind not in ("learned", "sinusoidal"):
             raise ValueError(
                 f"kind must be 'learned' or 'sinusoidal', got {kind!r} instead."
             )
         self.kind = kind
+        self.max_tokens = max_tokens
 
     def build(self, input_shape):
         tokens, width = input_shape[-2], input_shape[-1]
+        if tokens is None:
+            if self.max_tokens is None:
+                raise ValueError(
+                    "A sequence of any length needs max_tokens: the size of the "
+                    "position table."
+                )
+            tokens = self.max_tokens
         if self.kind == "learned":
             self.embedding_initializer = keras.initializers.TruncatedNormal(stddev=0.02)
             self.embedding = self.add_weight(
@@ -171,13 +238,24 @@ class PositionEmbedding(keras.layers.Layer):
             self.embedding = ops.convert_to_tensor(_sinusoids(tokens, width))
 
     def call(self, inputs):
-        return inputs + ops.cast(self.embedding, inputs.dtype)[None]
+        embedding = ops.cast(self.embedding, inputs.dtype)
+        if self.max_tokens is not None:
+            # Any length: token t takes row min(t, max_tokens - 1).
+            rows = ops.minimum(
+                ops.arange(ops.shape(inputs)[-2], dtype="int32"), self.max_tokens - 1
+            )
+            embedding = ops.take(embedding, rows, axis=0)
+        return inputs + embedding[None]
 
     def compute_output_shape(self, input_shape):
         return input_shape
 
     def get_config(self):
-        return {**super().get_config(), "kind": self.kind}
+        return {
+            **super().get_config(),
+            "kind": self.kind,
+            "max_tokens": self.max_tokens,
+        }
 
 
 def _sinusoids(tokens, width):

@@ -1,0 +1,257 @@
+"""Series as they come: unequal lengths, missing values, several channels."""
+
+import numpy as np
+import pytest
+
+from sktransformer import TimeSeriesStandardScaler, TransformerTimeSeriesClassifier
+from sktransformer._batches import SeriesBatches
+from sktransformer.network import build_transformer_classifier
+
+TINY = dict(
+    head_size=4,
+    num_heads=1,
+    ff_dim=4,
+    num_transformer_blocks=1,
+    mlp_units=(4,),
+    epochs=2,
+    batch_size=8,
+    random_state=0,
+)
+#: The tokenised configurations, small.
+TOKENISED = {
+    "conv": dict(
+        tokenizer="conv",
+        stem_filters=(4, 4),
+        embed_dim=8,
+        position_embedding="learned",
+        pooling="tokens",
+        augmentation=("shift", "scale", "jitter", "roll", "reverse", "negate"),
+    ),
+    "patch": dict(
+        tokenizer="patch",
+        patch_size=6,
+        embed_dim=8,
+        position_embedding="sinusoidal",
+        pooling="tokens",
+    ),
+    "tokens": dict(pooling="tokens", embed_dim=8, position_embedding="learned"),
+}
+CONFIGURATIONS = {"seed": {}, **TOKENISED}
+
+
+def ragged(n=24, channels=1, lengths=(9, 40), seed=0):
+    """``n`` series of random lengths, classes told apart by their mean."""
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % 2
+    X = [
+        rng.normal(size=(rng.integers(*lengths), channels)) + 2.0 * label for label in y
+    ]
+    return X, y
+
+
+def nan_padded(series, length):
+    out = np.full((1, length, series.shape[1]), np.nan, dtype=np.float32)
+    out[0, : len(series)] = series
+    return out
+
+
+@pytest.mark.contract
+@pytest.mark.parametrize("name", sorted(CONFIGURATIONS))
+def test_padding_does_not_change_a_prediction(name):
+    X, y = ragged()
+    clf = TransformerTimeSeriesClassifier(**TINY, **CONFIGURATIONS[name]).fit(X, y)
+    assert clf.unequal_lengths_ and clf.n_timepoints_in_ == max(map(len, X))
+    series = X[3]
+    alone = clf.predict_proba([series])
+    longest = clf.n_timepoints_in_
+    for length in (len(series), len(series) + 5, longest):
+        padded = clf.predict_proba(nan_padded(series, length))
+        np.testing.assert_allclose(padded, alone, atol=1e-5)
+    # In a batch with longer series, or as a list beside them.
+    mixed = clf.predict_proba([X[0], series, np.zeros((longest, 1))])
+    assert np.allclose(mixed[1], alone[0], atol=1e-5)
+
+
+@pytest.mark.parametrize("name", sorted(TOKENISED))
+def test_the_network_masks_padding_in_every_layer(name):
+    options = {k: TINY[k] for k in ("head_size", "num_heads", "ff_dim")}
+    model = build_transformer_classifier(
+        (64, 2), 3, unequal_lengths=True, **options, **TOKENISED[name]
+    )
+    assert model.input_shape == (None, None, 2)  # batches of any length
+    series = np.random.default_rng(1).normal(size=(23, 2)).astype("float32")
+    outputs = [
+        model.predict(nan_padded(series, length), verbose=0) for length in (23, 40, 64)
+    ]
+    for other in outputs[1:]:
+        np.testing.assert_allclose(other, outputs[0], atol=1e-5)
+
+
+def test_series_longer_or_shorter_than_any_seen():
+    X, y = ragged(lengths=(10, 20))
+    clf = TransformerTimeSeriesClassifier(**TINY, **TOKENISED["conv"]).fit(X, y)
+    # Token pooling takes any length (positions beyond the longest seen
+    # repeat the last one).
+    assert clf.predict([np.ones(2), np.ones(clf.n_timepoints_in_ * 3)]).shape == (2,)
+    # The seed's head has one input per time point seen: longer is refused.
+    seed = TransformerTimeSeriesClassifier(**TINY).fit(X, y)
+    assert seed.predict([np.ones(2)]).shape == (1,)
+    with pytest.raises(ValueError, match="longer than the longest seen at fit"):
+        seed.predict([np.ones(seed.n_timepoints_in_ + 1)])
+
+
+def test_a_network_fit_on_one_length_refuses_padded_series_clearly():
+    X = np.random.default_rng(0).normal(size=(16, 12, 1))
+    y = np.arange(16) % 2
+    clf = TransformerTimeSeriesClassifier(**TINY).fit(X, y)
+    assert not clf.unequal_lengths_
+    padded = X[:2].copy()
+    padded[0, 8:] = np.nan
+    with pytest.raises(ValueError, match="fit on series of one length"):
+        clf.predict(padded)
+    with pytest.raises(ValueError, match="X has 10 features"):
+        clf.predict(X[:, :10])
+
+
+def test_lists_nan_padding_and_layouts_are_the_same_series():
+    X, y = ragged(channels=2)
+    longest = max(map(len, X))
+    padded = np.concatenate([nan_padded(s, longest) for s in X])
+    channels_first = [s.T for s in X]
+    probas = []
+    for data, layout in (
+        (X, "channels_last"),
+        (padded, "channels_last"),
+        (channels_first, "channels_first"),
+    ):
+        clf = TransformerTimeSeriesClassifier(
+            **TINY, **TOKENISED["conv"], data_format=layout
+        ).fit(data, y)
+        probas.append(clf.predict_proba(data))
+    for proba in probas[1:]:
+        np.testing.assert_allclose(proba, probas[0], atol=1e-5)
+
+
+def test_univariate_series_may_be_1d_arrays():
+    X, y = ragged()
+    flat = [s[:, 0] for s in X]
+    clf = TransformerTimeSeriesClassifier(**TINY, **TOKENISED["patch"]).fit(flat, y)
+    assert clf.n_channels_in_ == 1 and clf.predict(flat).shape == (len(y),)
+
+
+def test_ragged_input_errors_name_the_problem():
+    clf = TransformerTimeSeriesClassifier(**TINY)
+    with pytest.raises(ValueError, match="different numbers of channels"):
+        clf.fit([np.ones((5, 1)), np.ones((6, 2))], [0, 1])
+    with pytest.raises(ValueError, match="no value at all"):
+        clf.fit([np.ones(5), np.full(6, np.nan)], [0, 1])
+    with pytest.raises(ValueError, match=r"X\[1\] has shape"):
+        clf.fit([np.ones(5), np.ones((2, 3, 1))], [0, 1])
+    with pytest.raises(ValueError, match="infinity|infinite"):
+        clf.fit([np.ones(5), np.array([1.0, np.inf])], [0, 1])
+
+
+def test_missing_values_inside_series_are_interpolated_and_not_modified():
+    X, y = ragged(lengths=(20, 30))
+    clf = TransformerTimeSeriesClassifier(**TINY, **TOKENISED["conv"]).fit(X, y)
+    series = X[0].copy()
+    gappy = series.copy()
+    gappy[[0, 5, 6, 7]] = np.nan
+    filled = series.copy()
+    filled[0] = series[1]
+    filled[5:8, 0] = np.interp([5, 6, 7], [4, 8], series[[4, 8], 0])
+    kept = gappy.copy()
+    np.testing.assert_allclose(
+        clf.predict_proba([gappy]), clf.predict_proba([filled]), atol=1e-6
+    )
+    np.testing.assert_array_equal(gappy, kept)  # the caller's series untouched
+    assert clf.__sklearn_tags__().input_tags.allow_nan
+
+
+def test_equal_length_series_with_gaps_train_an_equal_length_network():
+    X = np.random.default_rng(0).normal(size=(16, 12, 1))
+    X[::3, 4] = np.nan
+    y = np.arange(16) % 2
+    clf = TransformerTimeSeriesClassifier(**TINY).fit(X, y)
+    assert not clf.unequal_lengths_ and np.isfinite(clf.predict_proba(X)).all()
+
+
+def test_seeded_fits_on_unequal_lengths_are_reproducible():
+    X, y = ragged()
+    params = {**TINY, **TOKENISED["conv"], "random_state": 3}
+    first = TransformerTimeSeriesClassifier(**params).fit(X, y).predict_proba(X)
+    second = TransformerTimeSeriesClassifier(**params).fit(X, y).predict_proba(X)
+    np.testing.assert_array_equal(first, second)
+
+
+def test_length_buckets_keep_padding_low():
+    lengths = np.random.default_rng(0).integers(100, 1300, size=500)
+    X = np.zeros((500, lengths.max(), 1), np.float32)
+    rng = np.random.default_rng(0)
+    batches = SeriesBatches(X, None, None, np.arange(500), 16, rng, lengths, 8)
+    for _ in range(5):
+        batches.on_epoch_end()
+    assert batches.padding_fraction < 0.15
+    # Padding everything to the longest series would waste half the steps.
+    assert 1 - lengths.mean() / lengths.max() > 0.4
+    # Every epoch serves every row once; the first two batches differ in length
+    # (Keras reads the data's shape from them).
+    assert sorted(batches.order.tolist()) == list(range(500))
+    first = SeriesBatches(X, None, None, np.arange(500), 16, rng, lengths, 8)
+    assert first[0][0].shape[1] < first[1][0].shape[1]
+
+
+def test_fit_records_the_padding_it_processed():
+    X, y = ragged(lengths=(5, 60))
+    clf = TransformerTimeSeriesClassifier(**TINY, **TOKENISED["conv"]).fit(X, y)
+    assert 0 < clf.padding_fraction_ < 0.5
+    equal = TransformerTimeSeriesClassifier(**TINY)
+    equal.fit(np.ones((8, 6)), np.arange(8) % 2)
+    assert equal.padding_fraction_ == 0.0
+
+
+def test_scaler_scales_ragged_and_gappy_series_over_their_values():
+    X = [np.array([1.0, 2.0, 3.0]), np.array([5.0, np.nan, 7.0, 9.0, 11.0])]
+    scaler = TimeSeriesStandardScaler().fit(X)
+    out = scaler.transform(X)
+    assert out.shape == (2, 5, 1) and np.isnan(out[0, 3:]).all()
+    np.testing.assert_allclose(np.nanmean(out, axis=1), 0, atol=1e-6)
+    np.testing.assert_allclose(np.nanstd(out, axis=1), 1, atol=1e-6)
+    assert np.isnan(out[1, 1, 0])  # missing values stay missing
+    assert scaler.transform([np.ones(7)]).shape == (1, 7)  # any length
+
+
+def test_pipeline_on_ragged_series():
+    from sklearn.pipeline import make_pipeline
+
+    X, y = ragged()
+    pipe = make_pipeline(
+        TimeSeriesStandardScaler(),
+        TransformerTimeSeriesClassifier(**TINY, **TOKENISED["conv"]),
+    )
+    assert pipe.fit(X, y).predict(X[:5]).shape == (5,)
+
+
+def test_a_real_multivariate_unequal_length_problem():
+    datasets = pytest.importorskip("aeon.datasets")
+    X, y = datasets.load_japanese_vowels(split="train")  # list of (12, T_i)
+    X_test, y_test = datasets.load_japanese_vowels(split="test")
+    params = dict(
+        TOKENISED["conv"],
+        stem_filters=(16,),
+        embed_dim=32,
+        head_size=8,
+        num_heads=4,
+        ff_dim=32,
+        num_transformer_blocks=1,
+        mlp_units=(),
+        epochs=15,
+        batch_size=32,
+        learning_rate=3e-3,
+        random_state=0,
+        data_format="channels_first",
+    )
+    clf = TransformerTimeSeriesClassifier(**params).fit(X, y)
+    assert clf.n_channels_in_ == 12 and clf.unequal_lengths_
+    # 9 speakers: chance is about 0.11.
+    assert clf.score(X_test, y_test) > 0.6
