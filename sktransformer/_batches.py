@@ -56,7 +56,7 @@ class SeriesBatches(keras.utils.PyDataset):
 
     #: Spread of the random factor on the lengths by which training batches
     #: are grouped: series of similar lengths, in a new grouping every epoch.
-    LENGTH_NOISE = 0.25
+    LENGTH_NOISE = 0.1
 
     def __init__(
         self, X, y, sample_weight, index, batch_size, rng=None, lengths=None, granule=1

@@ -250,11 +250,17 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
     n_classes_ : int
         Number of classes.
     n_timepoints_in_ : int
-        Length of the series seen during ``fit``.
+        Length of the (longest) series seen during ``fit``.
     n_channels_in_ : int
         Number of channels of the series seen during ``fit``.
     n_features_in_ : int
         Same as ``n_timepoints_in_`` (scikit-learn counts ``X.shape[1]``).
+    unequal_lengths_ : bool
+        Whether the training series had unequal lengths: the network then
+        masks padding and takes series of other lengths at predict time.
+    padding_fraction_ : float
+        Fraction of the time steps processed during ``fit`` that were padding
+        (0 for equal lengths); batches group series of similar lengths.
     history_ : dict of str to list of float
         Per-epoch training (and validation) loss and accuracy.
     resolved_params_ : dict
@@ -265,6 +271,13 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
 
     Notes
     -----
+    Series may have unequal lengths (a list of arrays, or NaN-padded at the
+    end) and missing values (NaN inside a series, filled by linear
+    interpolation at fit and predict alike). With ``pooling="tokens"`` a
+    network fit on unequal lengths predicts series of any length; with
+    ``"channels"`` (the seed) up to the longest seen. Padding is masked
+    in every layer (Keras' attention is used then, not ``fast_attention``).
+
     ``fit`` takes the data only (``X``, ``y``, ``sample_weight`` and
     ``validation_data``); training settings are parameters. scikeras' routed
     parameters (``optimizer__...``, ``fit__...``) are refused by
@@ -514,7 +527,10 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         X : array-like of shape (n_series, n_timepoints, n_channels) or \
                 (n_series, n_timepoints)
             Training series (``(n_series, n_channels, n_timepoints)`` with
-            ``data_format="channels_first"``); 2D input is univariate.
+            ``data_format="channels_first"``); 2D input is univariate. Or a
+            list of ``(n_timepoints_i, n_channels)`` (``(n_timepoints_i,)``)
+            arrays of unequal lengths, or an array padded with trailing NaN;
+            NaN inside a series are missing values.
         y : array-like of shape (n_series,)
             Class labels of any kind (ints, strings...).
         sample_weight : array-like of shape (n_series,), default=None
@@ -854,7 +870,7 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         return train, validation
 
     def _granule(self):
-        """Batch lengths are multiples of this: at most ~16 batch shapes to trace."""
+        """Batch lengths are multiples of this: at most ~64 batch shapes to trace."""
         return max(MIN_GRANULE, -(-self.n_timepoints_in_ // MAX_BATCH_SHAPES))
 
     def _build_network(self, seed, total_steps, params):
@@ -955,7 +971,9 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         Parameters
         ----------
         X : array-like of shape (n_series, n_timepoints[, n_channels])
-            Series of the shape seen during ``fit``.
+            Series with the channels seen during ``fit``: of its length, or
+            (after a fit on unequal lengths) a list or NaN-padded array of
+            series of other lengths (see the class' Notes).
 
         Returns
         -------
@@ -994,7 +1012,9 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         Parameters
         ----------
         X : array-like of shape (n_series, n_timepoints[, n_channels])
-            Series of the shape seen during ``fit``.
+            Series with the channels seen during ``fit``: of its length, or
+            (after a fit on unequal lengths) a list or NaN-padded array of
+            series of other lengths (see the class' Notes).
 
         Returns
         -------
@@ -1186,8 +1206,8 @@ def _check_sample_weight(sample_weight, n_series, input_name="sample_weight"):
 UNSCALED_MAGNITUDE = 1e6
 #: Batches of series of unequal lengths are cut to multiples of
 #: ``max(MIN_GRANULE, longest / MAX_BATCH_SHAPES)`` time points.
-MIN_GRANULE = 8
-MAX_BATCH_SHAPES = 16
+MIN_GRANULE = 4
+MAX_BATCH_SHAPES = 64
 
 
 def _warn_if_unscaled(X):
