@@ -255,3 +255,17 @@ def test_a_real_multivariate_unequal_length_problem():
     assert clf.n_channels_in_ == 12 and clf.unequal_lengths_
     # 9 speakers: chance is about 0.11.
     assert clf.score(X_test, y_test) > 0.6
+
+
+@pytest.mark.parametrize("name", ["seed", "conv"])
+def test_a_masked_network_survives_pickling_and_cloning(name):
+    import pickle
+
+    from sklearn.base import clone
+
+    X, y = ragged()
+    clf = TransformerTimeSeriesClassifier(**TINY, **CONFIGURATIONS[name]).fit(X, y)
+    restored = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_allclose(restored.predict_proba(X), clf.predict_proba(X))
+    assert restored.unequal_lengths_
+    assert not hasattr(clone(clf), "model_")
