@@ -55,8 +55,17 @@ def nan_padded(series, length):
     return out
 
 
-@pytest.mark.contract
-@pytest.mark.parametrize("name", sorted(CONFIGURATIONS))
+@pytest.mark.parametrize(
+    "name",
+    # The seed and the conv stem run on JAX too (CI's contract run); the other
+    # two share their masking layers.
+    [
+        pytest.param(name, marks=pytest.mark.contract)
+        if name in ("seed", "conv")
+        else name
+        for name in sorted(CONFIGURATIONS)
+    ],
+)
 def test_padding_does_not_change_a_prediction(name):
     X, y = ragged()
     clf = TransformerTimeSeriesClassifier(**TINY, **CONFIGURATIONS[name]).fit(X, y)
