@@ -158,8 +158,16 @@ def _pad_ragged(X, data_format, input_name):
     items = []
     for i, item in enumerate(X):
         kind = getattr(getattr(item, "dtype", None), "kind", None)
-        if kind in ("U", "S", "O", "V", "M", "m") or isinstance(item, (str, bytes)):
-            return np.asarray(X)  # check_array names the problem
+        if kind in ("U", "S") or isinstance(item, (str, bytes)):
+            raise ValueError(
+                f"{input_name}[{i}] holds text ({type(item).__name__}), not "
+                "numbers: each series must be an array of numbers."
+            )
+        if kind in ("M", "m"):
+            raise ValueError(
+                f"{input_name}[{i}] holds dates or durations (dtype {item.dtype}), "
+                "not numbers: pass the measured values of each series."
+            )
         try:
             item = np.asarray(item, dtype=np.float64)
         except (TypeError, ValueError) as exc:

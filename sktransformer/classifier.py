@@ -57,7 +57,7 @@ from .network import (
     TOKENIZERS,
     build_transformer_classifier,
 )
-from .network.builder import FF_ACTIVATIONS
+from .network.builder import FF_ACTIVATIONS, INPUT_NORMS
 from .network.callbacks import AtomicModelCheckpoint
 from .network.losses import SmoothedSparseCategoricalCrossentropy
 from .recommended import AUTO, TrainingSet, resolve_auto
@@ -177,6 +177,13 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         reverses time and ``"negate"`` flips the sign of a random half of the
         series: use these only where they keep the class of your series. See
         :class:`~sktransformer.network.SeriesAugmentation`.
+    input_norm : {"none", "series"}, default="none"
+        ``"series"``: the network z-normalises each series per channel (over
+        its own time steps, after augmentation) and adds its level and scale
+        as two constant channels per channel, so series of very different
+        amplitudes all reach the network at unit scale without losing their
+        amplitude. ``"none"``: the series as given (the seed). See
+        :class:`~sktransformer.network.layers.SeriesStandardization`.
     tokenizer : {"none", "patch", "conv"}, default="none"
         How series become tokens: every time step (the seed), windows of
         ``patch_size`` steps linearly embedded, or a convolutional stem (one
@@ -338,6 +345,7 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         "data_format": [StrOptions(set(DATA_FORMATS))],
         "fast_attention": ["boolean"],
         "augmentation": [list, tuple, None],
+        "input_norm": [StrOptions(set(INPUT_NORMS))],
         "tokenizer": [StrOptions(set(TOKENIZERS))],
         "embed_dim": [Interval(Integral, 1, None, closed="left"), None],
         "patch_size": [Interval(Integral, 1, None, closed="left")],
@@ -385,6 +393,7 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         data_format="channels_last",
         fast_attention=True,
         augmentation=None,
+        input_norm="none",
         tokenizer="none",
         embed_dim=None,
         patch_size=16,
@@ -431,6 +440,7 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         self.data_format = data_format
         self.fast_attention = fast_attention
         self.augmentation = augmentation
+        self.input_norm = input_norm
         self.tokenizer = tokenizer
         self.embed_dim = embed_dim
         self.patch_size = patch_size
@@ -1152,7 +1162,7 @@ def _classes_of(y, classes, name):
     if len(found) < 2:
         raise ValueError(
             f"{name} needs samples of at least 2 classes in the data, but the data "
-            f"contains only one class: {found[0]!r}."
+            f"contains only one class: {to_python(found[0])!r}."
         )
     return found
 
@@ -1167,7 +1177,8 @@ def _holdout(y, validation_split, rng):
             random_state=int(rng.integers(2**31 - 1)),
         )
     except ValueError as exc:
-        counts = dict(zip(*np.unique(y, return_counts=True), strict=True))
+        codes, counts = np.unique(y, return_counts=True)
+        counts = dict(zip(codes.tolist(), counts.tolist(), strict=True))
         raise ValueError(
             f"validation_split={validation_split} cannot hold out a "
             f"stratified validation set from {len(y)} series with class "

@@ -35,6 +35,14 @@ TOKENISED = {
         pooling="tokens",
     ),
     "tokens": dict(pooling="tokens", embed_dim=8, position_embedding="learned"),
+    # Per-series standardisation takes its statistics over real steps only.
+    "conv-norm": dict(
+        tokenizer="conv",
+        stem_filters=(4,),
+        embed_dim=8,
+        pooling="tokens",
+        input_norm="series",
+    ),
 }
 CONFIGURATIONS = {"seed": {}, **TOKENISED}
 

@@ -23,8 +23,8 @@ import numpy as np
 from sklearn.model_selection import StratifiedKFold
 
 from sktransformer import TransformerTimeSeriesClassifier
-from sktransformer.datasets import load_ucr
-from sktransformer.recommended import RECOMMENDED_PARAMS
+from sktransformer.benchmark.run import _load_split, equal_length
+from sktransformer.recommended import RECOMMENDED_PARAMS, recommended_params
 
 RESULTS = Path(__file__).parent / "results.jsonl"
 
@@ -59,6 +59,9 @@ REC60 = {
 }
 
 CONFIGS = {
+    # The recommended configuration of the current code, and variations of it.
+    "rec": lambda n, T, k: recommended_params(),
+    "rec-norm": lambda n, T, k: {**recommended_params(), "input_norm": "series"},
     "rec60": lambda n, T, k: dict(REC60),
     "steps": lambda n, T, k: _steps_params(n, T, k, tok=False),
     "steps-tok": lambda n, T, k: _steps_params(n, T, k),
@@ -136,7 +139,9 @@ def main():
         return summary()
     warnings.simplefilter("ignore")
     for dataset in args.datasets:
-        X, y = load_ucr(dataset, "train")
+        # The TRAIN split only (UCR TSVs, else the .ts bundled with aeon or
+        # sktime): (n, timepoints, channels), unequal lengths NaN-padded.
+        X, y = _load_split(dataset, "train", None)
         folds = StratifiedKFold(args.folds, shuffle=True, random_state=0)
         splits = list(folds.split(X, y))[: args.max_folds]
         names = (["minirocket"] if args.minirocket else []) + list(args.configs)
@@ -146,7 +151,8 @@ def main():
                 k = len(np.unique(y[fit_i]))
                 if name == "minirocket":
                     clf = _minirocket(args.seed)
-                    Xf, Xv = X[fit_i].transpose(0, 2, 1), X[val_i].transpose(0, 2, 1)
+                    Xf = equal_length(X[fit_i].transpose(0, 2, 1))
+                    Xv = equal_length(X[val_i].transpose(0, 2, 1))
                     cfg = {}
                 else:
                     cfg = CONFIGS[name](n, T, k)
@@ -156,6 +162,7 @@ def main():
                 clf.fit(Xf, y[fit_i])
                 fit_s = time.perf_counter() - tic
                 acc = float(np.mean(clf.predict(Xv) == y[val_i]))
+                resolved = getattr(clf, "resolved_params_", cfg)
                 row = {
                     "dataset": dataset,
                     "config": name,
@@ -164,8 +171,8 @@ def main():
                     "val_acc": round(acc, 4),
                     "fit_s": round(fit_s, 1),
                     "n_fit": int(n),
-                    "epochs": cfg.get("epochs"),
-                    "batch_size": cfg.get("batch_size"),
+                    "epochs": resolved.get("epochs"),
+                    "batch_size": resolved.get("batch_size"),
                     "load": round(os.getloadavg()[0], 2),
                 }
                 print(json.dumps(row), flush=True)

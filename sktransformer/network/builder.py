@@ -31,7 +31,13 @@ import keras
 from keras import layers
 
 from .attention import ScalarSelfAttention
-from .layers import AUGMENTATIONS, DropPath, PositionEmbedding, SeriesAugmentation
+from .layers import (
+    AUGMENTATIONS,
+    DropPath,
+    PositionEmbedding,
+    SeriesAugmentation,
+    SeriesStandardization,
+)
 from .masking import (
     ApplyMask,
     AttentionMask,
@@ -52,6 +58,7 @@ __all__ = [
     "POOLINGS",
     "POSITION_EMBEDDINGS",
     "FF_ACTIVATIONS",
+    "INPUT_NORMS",
 ]
 
 LAYER_NORM_EPSILON = 1e-6
@@ -60,6 +67,7 @@ TOKENIZERS = ("none", "patch", "conv")
 POOLINGS = ("channels", "tokens")
 POSITION_EMBEDDINGS = ("none", "learned", "sinusoidal")
 FF_ACTIVATIONS = ("relu", "gelu", "silu")
+INPUT_NORMS = ("none", "series")
 
 
 def transformer_encoder(
@@ -303,6 +311,7 @@ def build_transformer_classifier(
     mlp_dropout: float = 0.4,
     fast_attention: bool = True,
     augmentation: Sequence[str] | None = None,
+    input_norm: str = "none",
     tokenizer: str = "none",
     embed_dim: int | None = None,
     patch_size: int = 16,
@@ -353,6 +362,13 @@ def build_transformer_classifier(
 "negate"} or None, default=None
         Random transforms of the series during training, see
         :class:`~sktransformer.network.layers.SeriesAugmentation`.
+    input_norm : {"none", "series"}, default="none"
+        ``"series"``: after augmentation, each series is z-normalised per
+        channel over its own steps, and its level (``asinh`` of the mean) and
+        scale (``log`` of the standard deviation) are added as two constant
+        channels per input channel (so ``C`` channels become ``3C``), see
+        :class:`~sktransformer.network.layers.SeriesStandardization`. For
+        problems whose series differ in scale by orders of magnitude.
     tokenizer, embed_dim, patch_size, patch_stride, stem_filters, \
 stem_kernel_size
         How series become tokens, see :func:`tokenize`.
@@ -383,6 +399,7 @@ stem_kernel_size
     for name, value, options in (
         ("pooling", pooling, POOLINGS),
         ("position_embedding", position_embedding, POSITION_EMBEDDINGS),
+        ("input_norm", input_norm, INPUT_NORMS),
     ):
         if value not in options:
             raise ValueError(f"{name} must be one of {options}, got {value!r}.")
@@ -396,6 +413,8 @@ stem_kernel_size
         x = SeriesAugmentation(tuple(augmentation), name="augmentation")(
             x, lengths=lengths
         )
+    if input_norm == "series":
+        x = SeriesStandardization(name="input_norm")(x, lengths=lengths)
     tokens = tokenize(
         x,
         tokenizer=tokenizer,

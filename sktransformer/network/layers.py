@@ -4,6 +4,8 @@
   shifts, amplitude scaling and jitter, which keep the class of any problem;
   circular roll, time reversal and sign flip, which keep it only for some),
   active only while training (like Keras' ``RandomFlip``).
+- :class:`SeriesStandardization`: each series z-normalised per channel, its
+  location and scale kept as extra channels (``input_norm="series"``).
 - :class:`PositionEmbedding`: learned or sinusoidal positions added to tokens.
 - :class:`DropPath`: stochastic depth on a residual branch.
 
@@ -20,6 +22,7 @@ from keras import ops
 
 __all__ = [
     "SeriesAugmentation",
+    "SeriesStandardization",
     "PositionEmbedding",
     "DropPath",
     "AUGMENTATIONS",
@@ -190,6 +193,72 @@ class SeriesAugmentation(keras.layers.Layer):
             "augmentations": list(self.augmentations),
             "seed": self.seed,
         }
+
+
+@keras.saving.register_keras_serializable(package="sktransformer")
+class SeriesStandardization(keras.layers.Layer):
+    """Z-normalise each series per channel; keep its level and scale as channels.
+
+    Raw measurements can differ in scale by orders of magnitude between the
+    series of one problem (currents of appliances, counts, accelerations). A
+    convolution followed by batch normalisation then sees the small series as
+    almost flat. This layer gives the network every series at unit scale and,
+    so that the amplitude is not lost, two more channels per input channel,
+    constant over the series: ``asinh(mean)`` and ``log(std)``. Each channel
+    ``c`` of ``(batch, steps, C)`` becomes channels ``c`` (standardised),
+    ``C + c`` (level) and ``2C + c`` (scale) of ``(batch, steps, 3C)``.
+
+    With ``lengths`` (series of unequal lengths, zeros beyond each length),
+    the statistics use each series' real steps only and the output is zero
+    beyond them. A constant channel standardises to zeros.
+
+    Parameters
+    ----------
+    epsilon : float, default=1e-12
+        Added to the variance (small, so that series of tiny amplitude are
+        still scaled to unit variance).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktransformer.network.layers import SeriesStandardization
+    >>> x = np.array([[[1.0], [3.0]], [[100.0], [300.0]]], dtype="float32")
+    >>> out = np.asarray(SeriesStandardization()(x))
+    >>> out.shape
+    (2, 2, 3)
+    >>> bool(np.allclose(out[0, :, 0], out[1, :, 0]))  # same shape, same input
+    True
+    """
+
+    def __init__(self, epsilon=1e-12, **kw):
+        super().__init__(**kw)
+        self.epsilon = float(epsilon)
+
+    def call(self, inputs, lengths=None):
+        x = ops.cast(inputs, self.compute_dtype)
+        if lengths is None:
+            mask = ops.ones_like(x[..., :1])
+        else:
+            steps = ops.shape(x)[1]
+            position = ops.arange(steps, dtype="int32")[None, :]
+            mask = ops.cast(position < ops.cast(lengths, "int32")[:, None], x.dtype)
+            mask = mask[..., None]
+        count = ops.maximum(ops.sum(mask, axis=1, keepdims=True), 1.0)
+        mean = ops.sum(x * mask, axis=1, keepdims=True) / count
+        centred = (x - mean) * mask
+        var = ops.sum(ops.square(centred), axis=1, keepdims=True) / count
+        var = var + self.epsilon
+        z = centred * ops.rsqrt(var)
+        level = ops.arcsinh(mean) * mask
+        scale = 0.5 * ops.log(var) * mask
+        return ops.concatenate([z, level, scale], axis=-1)
+
+    def compute_output_spec(self, inputs, lengths=None):
+        shape = (*inputs.shape[:-1], 3 * inputs.shape[-1])
+        return keras.KerasTensor(shape, dtype=self.compute_dtype)
+
+    def get_config(self):
+        return {**super().get_config(), "epsilon": self.epsilon}
 
 
 @keras.saving.register_keras_serializable(package="sktransformer")

@@ -1,0 +1,96 @@
+"""``input_norm="series"``: series of any scale reach the network at unit scale."""
+
+import pickle
+
+import numpy as np
+import pytest
+
+from sktransformer import TransformerTimeSeriesClassifier
+from sktransformer.network import NETWORK_OPTIONS
+from sktransformer.network.layers import SeriesStandardization
+
+
+def test_each_series_is_standardised_and_keeps_its_level_and_scale():
+    rng = np.random.default_rng(0)
+    shape = rng.normal(size=(1, 50, 2))
+    level, scale = np.array([[[0.002, -300.0]]]), np.array([[[1e-3, 1e4]]])
+    X = np.concatenate([shape, shape * scale + level]).astype("float32")
+    out = np.asarray(SeriesStandardization()(X))
+    assert out.shape == (2, 50, 6)
+    # The same shape at any level and scale: the same standardised channels ...
+    np.testing.assert_allclose(out[0, :, :2], out[1, :, :2], atol=1e-3)
+    np.testing.assert_allclose(out[1, :, :2].mean(axis=0), 0, atol=1e-4)
+    np.testing.assert_allclose(out[1, :, :2].std(axis=0), 1, atol=1e-3)
+    # ... and the level and scale as constant channels.
+    np.testing.assert_allclose(out[1, 0, 2:4], np.arcsinh(shape.mean(1)[0] * scale[0, 0]
+                               + level[0, 0]), rtol=1e-4)
+    np.testing.assert_allclose(
+        out[1, :, 4:], np.log(shape.std(1)[0] * scale[0, 0]) + np.zeros((50, 2)),
+        rtol=1e-3,
+    )
+
+
+def test_statistics_come_from_real_steps_and_padding_stays_zero():
+    rng = np.random.default_rng(1)
+    series = rng.normal(size=(1, 20, 1)).astype("float32") * 7 + 3
+    padded = np.concatenate([series, np.zeros((1, 12, 1), "float32")], axis=1)
+    alone = np.asarray(SeriesStandardization()(series))
+    out = np.asarray(SeriesStandardization()(padded, lengths=np.array([20])))
+    np.testing.assert_allclose(out[:, :20], alone, atol=1e-5)
+    assert not out[:, 20:].any()
+
+
+def test_a_constant_series_gives_finite_values():
+    out = np.asarray(SeriesStandardization()(np.full((2, 10, 1), 4.0, "float32")))
+    assert np.isfinite(out).all() and not out[..., 0].any()
+
+
+def test_the_option_is_declared_once_and_validated_at_fit():
+    assert NETWORK_OPTIONS["input_norm"] == "none"
+    assert TransformerTimeSeriesClassifier().input_norm == "none"  # the seed
+    clf = TransformerTimeSeriesClassifier(input_norm="zscore")
+    with pytest.raises(ValueError, match="input_norm"):
+        clf.fit(np.zeros((4, 8, 1)), [0, 1, 0, 1])
+
+
+def _waves(n, seed):
+    """Sines against square waves, amplitudes and offsets over 6 decades."""
+    rng = np.random.default_rng(seed)
+    t = np.linspace(0, 4 * np.pi, 32)
+    y = np.arange(n) % 2
+    phase = rng.uniform(0, 2 * np.pi, size=(n, 1))
+    wave = np.where(y[:, None] == 0, np.sin(t + phase), np.sign(np.sin(t + phase)))
+    amplitude = 10.0 ** rng.uniform(-3, 3, size=(n, 1))
+    X = wave * amplitude + amplitude * rng.normal(size=(n, 1))
+    return X[..., None], y
+
+
+def test_classes_told_apart_by_shape_whatever_the_scale_of_each_series():
+    X, y = _waves(96, 0)
+    X_test, y_test = _waves(64, 1)
+    before = X.copy()
+    clf = TransformerTimeSeriesClassifier(
+        tokenizer="conv",
+        stem_filters=(8,),
+        embed_dim=8,
+        head_size=4,
+        num_heads=1,
+        ff_dim=8,
+        num_transformer_blocks=1,
+        pooling="tokens",
+        mlp_units=(),
+        mlp_dropout=0.0,
+        input_norm="series",
+        learning_rate=3e-3,
+        batch_size=16,
+        epochs=30,
+        validation_split=0.0,
+        early_stopping=False,
+        random_state=0,
+    ).fit(X, y)
+    np.testing.assert_array_equal(X, before)
+    assert clf.score(X_test, y_test) >= 0.9
+    restored = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_allclose(
+        restored.predict_proba(X_test), clf.predict_proba(X_test), atol=1e-6
+    )
