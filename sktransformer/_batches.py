@@ -112,6 +112,7 @@ class SeriesBatches(keras.utils.PyDataset):
         edges = range(first, len(order), self.batch_size)
         batches = np.split(order, list(edges))
         sizes = [self._batch_length(rows) for rows in batches]
+        steps = sum(len(rows) * size for rows, size in zip(batches, sizes, strict=True))
         if noisy:
             batches = [batches[i] for i in self.rng.permutation(len(batches))]
         elif len(batches) > 2:
@@ -120,8 +121,6 @@ class SeriesBatches(keras.utils.PyDataset):
             if self.rng is not None:
                 rest = [rest[i] for i in self.rng.permutation(len(rest))]
             batches = [batches[0], batches[longest], *rest]
-        sizes = [self._batch_length(rows) for rows in batches]
-        steps = sum(len(rows) * size for rows, size in zip(batches, sizes, strict=True))
         self._planned[0] += steps - int(self.lengths[self.index].sum())
         self._planned[1] += steps
         return batches

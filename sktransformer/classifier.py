@@ -178,11 +178,12 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         series: use these only where they keep the class of your series. See
         :class:`~sktransformer.network.SeriesAugmentation`.
     input_norm : {"none", "series"}, default="none"
-        ``"series"``: the network z-normalises each series per channel (over
-        its own time steps, after augmentation) and adds its level and scale
-        as two constant channels per channel, so series of very different
-        amplitudes all reach the network at unit scale without losing their
-        amplitude. ``"none"``: the series as given (the seed). See
+        ``"series"``: the network centres each series per channel and divides
+        it by its standard deviation (pooled over its channels, over its own
+        time steps, after augmentation), and adds its level and scale as
+        constant channels, so series of very different amplitudes all reach
+        the network at unit scale without losing their amplitude.
+        ``"none"``: the series as given (the seed). See
         :class:`~sktransformer.network.layers.SeriesStandardization`.
     tokenizer : {"none", "patch", "conv"}, default="none"
         How series become tokens: every time step (the seed), windows of

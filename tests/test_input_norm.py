@@ -10,24 +10,25 @@ from sktransformer.network import NETWORK_OPTIONS
 from sktransformer.network.layers import SeriesStandardization
 
 
-def test_each_series_is_standardised_and_keeps_its_level_and_scale():
+def test_each_series_is_brought_to_unit_scale_and_keeps_its_level_and_scale():
     rng = np.random.default_rng(0)
-    shape = rng.normal(size=(1, 50, 2))
-    level, scale = np.array([[[0.002, -300.0]]]), np.array([[[1e-3, 1e4]]])
+    shape = rng.normal(size=(1, 50, 2)) * [1.0, 0.01]  # a busy and a quiet channel
+    level, scale = np.array([[[0.002, -0.0005]]]), 1e-3
     X = np.concatenate([shape, shape * scale + level]).astype("float32")
     out = np.asarray(SeriesStandardization()(X))
-    assert out.shape == (2, 50, 6)
-    # The same shape at any level and scale: the same standardised channels ...
-    np.testing.assert_allclose(out[0, :, :2], out[1, :, :2], atol=1e-3)
-    np.testing.assert_allclose(out[1, :, :2].mean(axis=0), 0, atol=1e-4)
-    np.testing.assert_allclose(out[1, :, :2].std(axis=0), 1, atol=1e-3)
+    assert out.shape == (2, 50, 5)
+    # The same shape at any level and scale: the same scaled channels ...
+    np.testing.assert_allclose(out[0, :, :2], out[1, :, :2], atol=2e-3)
+    centred = X[1] - X[1].mean(axis=0)
+    pooled = np.sqrt(np.mean(centred**2))
+    np.testing.assert_allclose(out[1, :, :2], centred / pooled, atol=2e-3)
+    # ... with the quiet channel still quiet beside the busy one ...
+    assert out[1, :, 1].std() < 0.05 * out[1, :, 0].std()
     # ... and the level and scale as constant channels.
-    np.testing.assert_allclose(out[1, 0, 2:4], np.arcsinh(shape.mean(1)[0] * scale[0, 0]
-                               + level[0, 0]), rtol=1e-4)
     np.testing.assert_allclose(
-        out[1, :, 4:], np.log(shape.std(1)[0] * scale[0, 0]) + np.zeros((50, 2)),
-        rtol=1e-3,
+        out[1, :, 2:4], np.arcsinh(X[1].mean(0)) + 0 * out[1, :, 2:4], rtol=1e-4
     )
+    np.testing.assert_allclose(out[1, :, 4], np.log(pooled), rtol=1e-4)
 
 
 def test_statistics_come_from_real_steps_and_padding_stays_zero():

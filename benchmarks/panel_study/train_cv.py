@@ -132,6 +132,9 @@ def main():
     parser.add_argument("--configs", nargs="+", default=["steps-tok"])
     parser.add_argument("--folds", type=int, default=3)
     parser.add_argument("--max-folds", type=int, default=None)
+    parser.add_argument(
+        "--only-folds", type=int, nargs="+", default=None, help="run these folds only"
+    )
     parser.add_argument("--minirocket", action="store_true")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
@@ -147,6 +150,8 @@ def main():
         names = (["minirocket"] if args.minirocket else []) + list(args.configs)
         for name in names:
             for fold, (fit_i, val_i) in enumerate(splits):
+                if args.only_folds is not None and fold not in args.only_folds:
+                    continue
                 n, T, _ = X[fit_i].shape
                 k = len(np.unique(y[fit_i]))
                 if name == "minirocket":

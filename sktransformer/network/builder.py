@@ -363,10 +363,11 @@ def build_transformer_classifier(
         Random transforms of the series during training, see
         :class:`~sktransformer.network.layers.SeriesAugmentation`.
     input_norm : {"none", "series"}, default="none"
-        ``"series"``: after augmentation, each series is z-normalised per
-        channel over its own steps, and its level (``asinh`` of the mean) and
-        scale (``log`` of the standard deviation) are added as two constant
-        channels per input channel (so ``C`` channels become ``3C``), see
+        ``"series"``: after augmentation, each series is centred per channel
+        and divided by its standard deviation (one, pooled over its channels,
+        over its own steps); its level (``asinh`` of each channel's mean) and
+        scale (``log`` of the standard deviation) are added as constant
+        channels (``C`` channels become ``2C + 1``), see
         :class:`~sktransformer.network.layers.SeriesStandardization`. For
         problems whose series differ in scale by orders of magnitude.
     tokenizer, embed_dim, patch_size, patch_stride, stem_filters, \

@@ -4,8 +4,8 @@
   shifts, amplitude scaling and jitter, which keep the class of any problem;
   circular roll, time reversal and sign flip, which keep it only for some),
   active only while training (like Keras' ``RandomFlip``).
-- :class:`SeriesStandardization`: each series z-normalised per channel, its
-  location and scale kept as extra channels (``input_norm="series"``).
+- :class:`SeriesStandardization`: each series brought to unit scale, its
+  level and scale kept as extra channels (``input_norm="series"``).
 - :class:`PositionEmbedding`: learned or sinusoidal positions added to tokens.
 - :class:`DropPath`: stochastic depth on a residual branch.
 
@@ -197,26 +197,30 @@ class SeriesAugmentation(keras.layers.Layer):
 
 @keras.saving.register_keras_serializable(package="sktransformer")
 class SeriesStandardization(keras.layers.Layer):
-    """Z-normalise each series per channel; keep its level and scale as channels.
+    """Bring each series to unit scale; keep its level and scale as channels.
 
     Raw measurements can differ in scale by orders of magnitude between the
     series of one problem (currents of appliances, counts, accelerations). A
     convolution followed by batch normalisation then sees the small series as
-    almost flat. This layer gives the network every series at unit scale and,
-    so that the amplitude is not lost, two more channels per input channel,
-    constant over the series: ``asinh(mean)`` and ``log(std)``. Each channel
-    ``c`` of ``(batch, steps, C)`` becomes channels ``c`` (standardised),
-    ``C + c`` (level) and ``2C + c`` (scale) of ``(batch, steps, 3C)``.
+    almost flat. This layer gives the network every series centred (each
+    channel minus its mean) and divided by one standard deviation, pooled over
+    its channels, so that a quiet channel stays quiet beside a busy one
+    instead of having its noise blown up to unit scale. So that nothing is
+    lost, the level and the scale come along as channels that are constant
+    over the series: ``asinh`` of each channel's mean, and the ``log`` of the
+    pooled standard deviation. ``(batch, steps, C)`` becomes
+    ``(batch, steps, 2C + 1)``: the ``C`` centred and scaled channels, the
+    ``C`` levels, the scale.
 
     With ``lengths`` (series of unequal lengths, zeros beyond each length),
     the statistics use each series' real steps only and the output is zero
-    beyond them. A constant channel standardises to zeros.
+    beyond them. A constant series scales to zeros.
 
     Parameters
     ----------
     epsilon : float, default=1e-12
         Added to the variance (small, so that series of tiny amplitude are
-        still scaled to unit variance).
+        still brought to unit scale).
 
     Examples
     --------
@@ -246,15 +250,15 @@ class SeriesStandardization(keras.layers.Layer):
         count = ops.maximum(ops.sum(mask, axis=1, keepdims=True), 1.0)
         mean = ops.sum(x * mask, axis=1, keepdims=True) / count
         centred = (x - mean) * mask
-        var = ops.sum(ops.square(centred), axis=1, keepdims=True) / count
-        var = var + self.epsilon
-        z = centred * ops.rsqrt(var)
+        var = ops.sum(ops.square(centred), axis=(1, 2), keepdims=True)
+        var = var / (count * ops.shape(x)[-1]) + self.epsilon
+        scaled = centred * ops.rsqrt(var)
         level = ops.arcsinh(mean) * mask
         scale = 0.5 * ops.log(var) * mask
-        return ops.concatenate([z, level, scale], axis=-1)
+        return ops.concatenate([scaled, level, scale], axis=-1)
 
     def compute_output_spec(self, inputs, lengths=None):
-        shape = (*inputs.shape[:-1], 3 * inputs.shape[-1])
+        shape = (*inputs.shape[:-1], 2 * inputs.shape[-1] + 1)
         return keras.KerasTensor(shape, dtype=self.compute_dtype)
 
     def get_config(self):
