@@ -177,13 +177,15 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         reverses time and ``"negate"`` flips the sign of a random half of the
         series: use these only where they keep the class of your series. See
         :class:`~sktransformer.network.SeriesAugmentation`.
-    input_norm : {"none", "series"}, default="none"
+    input_norm : {"none", "series", "auto"}, default="none"
         ``"series"``: the network centres each series per channel and divides
         it by its standard deviation (pooled over its channels, over its own
         time steps, after augmentation), and adds its level and scale as
         constant channels, so series of very different amplitudes all reach
         the network at unit scale without losing their amplitude.
-        ``"none"``: the series as given (the seed). See
+        ``"none"``: the series as given (the seed). ``"auto"``: ``"series"``
+        when the training series' scales span orders of magnitude, see
+        :mod:`sktransformer.recommended`. See
         :class:`~sktransformer.network.layers.SeriesStandardization`.
     tokenizer : {"none", "patch", "conv"}, default="none"
         How series become tokens: every time step (the seed), windows of
@@ -346,7 +348,7 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         "data_format": [StrOptions(set(DATA_FORMATS))],
         "fast_attention": ["boolean"],
         "augmentation": [list, tuple, None],
-        "input_norm": [StrOptions(set(INPUT_NORMS))],
+        "input_norm": [StrOptions(set(INPUT_NORMS) | {AUTO})],
         "tokenizer": [StrOptions(set(TOKENIZERS))],
         "embed_dim": [Interval(Integral, 1, None, closed="left"), None],
         "patch_size": [Interval(Integral, 1, None, closed="left")],
@@ -697,7 +699,7 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         """Resolve ``"auto"`` parameters from the training set; record them."""
         # Unequal lengths: the rules see the median length.
         length = int(np.median(lengths))
-        data = TrainingSet(len(X), length, X.shape[2], self.n_classes_)
+        data = TrainingSet.from_series(X, length, self.n_classes_)
         resolved = resolve_auto(params, data)
         if warm:
             # A warm fit trains the fitted network: its shape stays.

@@ -18,6 +18,10 @@ parameter           ``"auto"`` resolves to
 ``stem_filters``    one stride-2 stage per halving that keeps at least 32
                     tokens (1 to 4 stages): length 80 -> 40 tokens, 128 ->
                     32, 300 -> 38, 500 -> 63, 1,250 -> 79
+``input_norm``      ``"series"`` when the series' scales span orders of
+                    magnitude (the 90th percentile of their standard
+                    deviations at least ``SCALE_SPREAD`` times the 10th),
+                    else ``"none"``
 ==================  =====================================================
 
 The rules were chosen by cross-validation inside the training sets of the
@@ -36,6 +40,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+
+import numpy as np
 
 __all__ = [
     "recommended_params",
@@ -59,14 +65,38 @@ MIN_TOKENS = 32
 STEM_STAGE_FILTERS = (32, 64, 128, 128)
 
 
+#: Ratio of the 90th to the 10th percentile of the series' standard deviations
+#: from which ``input_norm="auto"`` brings every series to unit scale.
+SCALE_SPREAD = 100.0
+
+
 @dataclass(frozen=True)
 class TrainingSet:
-    """What the rules may look at: the shape of the training set."""
+    """What the rules may look at: the shape of the training set.
+
+    ``scale_spread`` is the ratio of the 90th to the 10th percentile of the
+    series' standard deviations (pooled over channels; constant series left
+    out): 1 for z-normalised series, about 11 for AllGestureWiimoteX's
+    accelerations, about 10^5 for PLAID's currents.
+    """
 
     n_series: int
     n_timepoints: int
     n_channels: int
     n_classes: int
+    scale_spread: float = 1.0
+
+    @classmethod
+    def from_series(cls, X, n_timepoints, n_classes):
+        """The training set of NaN-padded ``(n, T, C)`` series ``X``."""
+        with np.errstate(all="ignore"):
+            var = np.nanmean(np.nanvar(X, axis=1, dtype=np.float64), axis=1)
+        std = np.sqrt(var[np.isfinite(var) & (var > 0)])
+        spread = 1.0
+        if len(std):
+            low, high = np.percentile(std, [10, 90])
+            spread = float(high / low)
+        return cls(len(X), int(n_timepoints), X.shape[2], int(n_classes), spread)
 
 
 def _batch_size(data, params):
@@ -83,6 +113,10 @@ def _warmup_epochs(data, params):
     return 0.05 * params["epochs"]
 
 
+def _input_norm(data, params):
+    return "series" if data.scale_spread >= SCALE_SPREAD else "none"
+
+
 def _stem_filters(data, params):
     halvings = math.floor(math.log2(max(data.n_timepoints / MIN_TOKENS, 1)))
     return STEM_STAGE_FILTERS[: min(max(halvings, 1), len(STEM_STAGE_FILTERS))]
@@ -95,6 +129,7 @@ _RULES = {
     "epochs": _epochs,
     "warmup_epochs": _warmup_epochs,
     "stem_filters": _stem_filters,
+    "input_norm": _input_norm,
 }
 AUTO_PARAMETERS = tuple(_RULES)
 
@@ -151,6 +186,9 @@ RECOMMENDED_PARAMS: dict = {
     # Class-safe only: roll, reversal and sign flips change the class of
     # problems such as BME (where in the series a bell appears).
     "augmentation": ("shift", "scale", "jitter"),
+    # Series whose scales span orders of magnitude (PLAID's currents) are
+    # brought to unit scale one by one; others keep their amplitude as it is.
+    "input_norm": AUTO,
     "learning_rate": 1e-3,
     "weight_decay": 0.05,
     "clipnorm": 1.0,

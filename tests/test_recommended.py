@@ -49,6 +49,32 @@ def test_batch_size_and_epochs_follow_the_number_of_series(
 
 
 @pytest.mark.parametrize(
+    ("decades", "input_norm"),
+    [(0, "none"), (1, "none"), (5, "series")],
+)
+def test_series_are_scaled_one_by_one_when_their_scales_span_decades(
+    decades, input_norm
+):
+    rng = np.random.default_rng(0)
+    scales = 10.0 ** rng.uniform(0, decades, size=(40, 1, 1))
+    X = rng.normal(size=(40, 32, 2)) * scales
+    X[0] = 7.0  # a constant series does not count
+    X[1, 20:] = np.nan  # nor does padding
+    data = TrainingSet.from_series(X, 32, 2)
+    assert data.scale_spread == pytest.approx(
+        np.percentile(scales[2:], 90) / np.percentile(scales[2:], 10), rel=0.5
+    )
+    assert resolve_auto({"input_norm": "auto"}, data)["input_norm"] == input_norm
+    y = np.arange(40) % 2
+    clf = TransformerTimeSeriesClassifier(**SMALL_RECOMMENDED, random_state=0)
+    clf.initialize(X, y)
+    assert clf.resolved_params_["input_norm"] == input_norm
+    assert ("input_norm" in [layer.name for layer in clf.model_.layers]) == (
+        input_norm == "series"
+    )
+
+
+@pytest.mark.parametrize(
     ("length", "tokens"),
     [(24, 12), (80, 40), (128, 32), (300, 38), (500, 63), (1250, 79)],
 )
