@@ -39,6 +39,7 @@ development``, recorded in ``benchmarks/RESULTS.md``).
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -68,6 +69,7 @@ STEM_STAGE_FILTERS = (32, 64, 128, 128)
 #: Ratio of the 90th to the 10th percentile of the series' standard deviations
 #: from which ``input_norm="auto"`` brings every series to unit scale.
 SCALE_SPREAD = 100.0
+_CHUNK = 1024
 
 
 @dataclass(frozen=True)
@@ -89,8 +91,13 @@ class TrainingSet:
     @classmethod
     def from_series(cls, X, n_timepoints, n_classes):
         """The training set of NaN-padded ``(n, T, C)`` series ``X``."""
-        with np.errstate(all="ignore"):
-            var = np.nanmean(np.nanvar(X, axis=1, dtype=np.float64), axis=1)
+        # A few series at a time: no float64 copy of a large X.
+        var = np.empty(len(X))
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN channels
+            for start in range(0, len(X), _CHUNK):
+                chunk = np.nanvar(X[start : start + _CHUNK], axis=1, dtype=np.float64)
+                var[start : start + _CHUNK] = np.nanmean(chunk, axis=1)
         std = np.sqrt(var[np.isfinite(var) & (var > 0)])
         spread = 1.0
         if len(std):
