@@ -51,6 +51,7 @@ def test_defaults_are_the_seed_recipe():
         "fast_attention": True,
         # Beyond the seed: each default keeps the seed's network and training.
         "augmentation": None,
+        "input_norm": "none",
         "tokenizer": "none",
         "embed_dim": None,
         "patch_size": 16,
