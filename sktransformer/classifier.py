@@ -220,6 +220,12 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
     pooling : {"channels", "tokens"}, default="channels"
         Average the encoder's output over its channel axis, one feature per
         token (the seed), or over its tokens, one feature per channel.
+    n_members : int, default=1
+        Train this many independent networks (own initial weights, own
+        augmentation draws) in one Keras model and average their class
+        probabilities: an ensemble, each member minimising its own loss. Fit
+        and predict cost grows about linearly with it. ``epochs`` and
+        ``batch_size`` apply to every member.
     weight_decay : float, default=0.0
         Decoupled weight decay of the optimizer (Adam becomes AdamW).
     clipnorm : float or None, default=None
@@ -362,6 +368,7 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         "drop_path": [Interval(Real, 0, 1, closed="left")],
         "final_norm": ["boolean"],
         "pooling": [StrOptions(set(POOLINGS))],
+        "n_members": [Interval(Integral, 1, None, closed="left")],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "clipnorm": [Interval(Real, 0, None, closed="neither"), None],
         "lr_schedule": [StrOptions({"constant", "cosine"})],
@@ -410,6 +417,7 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         drop_path=0.0,
         final_norm=False,
         pooling="channels",
+        n_members=1,
         weight_decay=0.0,
         clipnorm=None,
         lr_schedule="constant",
@@ -457,6 +465,7 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         self.drop_path = drop_path
         self.final_norm = final_norm
         self.pooling = pooling
+        self.n_members = n_members
         self.weight_decay = weight_decay
         self.clipnorm = clipnorm
         self.lr_schedule = lr_schedule
@@ -897,7 +906,12 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
                 **options,
             )
         seed_network(model, seed)
-        if params["label_smoothing"] > 0:
+        if params["n_members"] > 1:
+            # Each member's own cross-entropy (see MemberAverage).
+            loss = SmoothedSparseCategoricalCrossentropy(
+                params["label_smoothing"], normalize=False
+            )
+        elif params["label_smoothing"] > 0:
             loss = SmoothedSparseCategoricalCrossentropy(params["label_smoothing"])
         else:
             loss = keras.losses.SparseCategoricalCrossentropy()

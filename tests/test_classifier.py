@@ -65,6 +65,7 @@ def test_defaults_are_the_seed_recipe():
         "drop_path": 0.0,
         "final_norm": False,
         "pooling": "channels",
+        "n_members": 1,
         "weight_decay": 0.0,
         "clipnorm": None,
         "lr_schedule": "constant",

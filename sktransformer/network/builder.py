@@ -34,6 +34,7 @@ from .attention import ScalarSelfAttention
 from .layers import (
     AUGMENTATIONS,
     DropPath,
+    MemberAverage,
     PositionEmbedding,
     SeriesAugmentation,
     SeriesStandardization,
@@ -325,6 +326,7 @@ def build_transformer_classifier(
     drop_path: float = 0.0,
     final_norm: bool = False,
     pooling: str = "channels",
+    n_members: int = 1,
 ) -> keras.Model:
     """Build the seed's Transformer classifier (uncompiled).
 
@@ -383,6 +385,14 @@ stem_kernel_size
     pooling : {"channels", "tokens"}, default="channels"
         ``"channels"``: average over the channel axis, one feature per token
         (the seed). ``"tokens"``: average over tokens, one feature per channel.
+    n_members : int, default=1
+        Number of independent networks of these options (own weights, own
+        augmentation draws), each a nested model named ``member{k}``, whose
+        class probabilities are averaged, see
+        :class:`~sktransformer.network.layers.MemberAverage`. Trained with
+        :class:`~sktransformer.network.losses.SmoothedSparseCategoricalCrossentropy`
+        (``normalize=False``), each member minimises its own cross-entropy.
+        1 builds the single network, exactly as without this option.
 
     Returns
     -------
@@ -397,13 +407,66 @@ stem_kernel_size
     >>> model.count_params()
     93130
     """
-    for name, value, options in (
+    options = {
+        name: value
+        for name, value in locals().items()
+        if name in NETWORK_OPTIONS and name != "n_members"
+    }
+    if not (isinstance(n_members, int) and n_members >= 1):
+        raise ValueError(f"n_members must be a positive int, got {n_members!r}.")
+    if n_members == 1:
+        return _single_network(input_shape, n_classes, unequal_lengths, **options)
+    steps, channels = input_shape
+    any_length = unequal_lengths and options["pooling"] == "tokens"
+    inputs = keras.Input(shape=(None if any_length else steps, channels), name="series")
+    members = [
+        _single_network(
+            input_shape, n_classes, unequal_lengths, name=f"member{k}", **options
+        )(inputs)
+        for k in range(n_members)
+    ]
+    outputs = MemberAverage(name="probabilities")(members)
+    return keras.Model(inputs, outputs, name="transformer_ensemble")
+
+
+def _single_network(
+    input_shape,
+    n_classes,
+    unequal_lengths,
+    *,
+    name="transformer_classifier",
+    head_size,
+    num_heads,
+    ff_dim,
+    num_transformer_blocks,
+    mlp_units,
+    dropout,
+    mlp_dropout,
+    fast_attention,
+    augmentation,
+    input_norm,
+    tokenizer,
+    embed_dim,
+    patch_size,
+    patch_stride,
+    stem_filters,
+    stem_kernel_size,
+    position_embedding,
+    attention_dropout,
+    norm_first,
+    ff_activation,
+    drop_path,
+    final_norm,
+    pooling,
+):
+    """One network of :func:`build_transformer_classifier`'s options."""
+    for name_, value, options in (
         ("pooling", pooling, POOLINGS),
         ("position_embedding", position_embedding, POSITION_EMBEDDINGS),
         ("input_norm", input_norm, INPUT_NORMS),
     ):
         if value not in options:
-            raise ValueError(f"{name} must be one of {options}, got {value!r}.")
+            raise ValueError(f"{name_} must be one of {options}, got {value!r}.")
     steps, channels = input_shape
     any_length = unequal_lengths and pooling == "tokens"
     inputs = keras.Input(shape=(None if any_length else steps, channels), name="series")
@@ -471,7 +534,7 @@ stem_kernel_size
     if not mlp_units and mlp_dropout > 0:
         x = layers.Dropout(mlp_dropout, name="pool_dropout")(x)
     outputs = layers.Dense(n_classes, activation="softmax", name="probabilities")(x)
-    return keras.Model(inputs, outputs, name="transformer_classifier")
+    return keras.Model(inputs, outputs, name=name)
 
 
 def _network_options():

@@ -8,6 +8,7 @@
   level and scale kept as extra channels (``input_norm="series"``).
 - :class:`PositionEmbedding`: learned or sinusoidal positions added to tokens.
 - :class:`DropPath`: stochastic depth on a residual branch.
+- :class:`MemberAverage`: the probabilities of an ensemble of networks.
 
 Nothing here imports scikit-learn; :mod:`sktransformer.network` assembles them.
 """
@@ -20,11 +21,14 @@ import keras
 import numpy as np
 from keras import ops
 
+from .masking import step_mask
+
 __all__ = [
     "SeriesAugmentation",
     "SeriesStandardization",
     "PositionEmbedding",
     "DropPath",
+    "MemberAverage",
     "AUGMENTATIONS",
     "SAFE_AUGMENTATIONS",
 ]
@@ -243,10 +247,7 @@ class SeriesStandardization(keras.layers.Layer):
         if lengths is None:
             mask = ops.ones_like(x[..., :1])
         else:
-            steps = ops.shape(x)[1]
-            position = ops.arange(steps, dtype="int32")[None, :]
-            mask = ops.cast(position < ops.cast(lengths, "int32")[:, None], x.dtype)
-            mask = mask[..., None]
+            mask = step_mask(lengths, ops.shape(x)[1], x.dtype)[..., None]
         count = ops.maximum(ops.sum(mask, axis=1, keepdims=True), 1.0)
         mean = ops.sum(x * mask, axis=1, keepdims=True) / count
         centred = (x - mean) * mask
@@ -376,3 +377,36 @@ class DropPath(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "rate": self.rate, "seed": self.seed}
+
+
+@keras.saving.register_keras_serializable(package="sktransformer")
+class MemberAverage(keras.layers.Layer):
+    """The class probabilities of an ensemble, from those of its members.
+
+    At inference: the mean of the members' probabilities. During training:
+    their *geometric* mean, not renormalised, ``exp(mean_k log p_k)``, whose
+    cross-entropy ``-sum_c t_c log(.)`` is exactly the mean of the members'
+    own cross-entropies. Each member then learns as if it were trained
+    alone, while the ensemble is one Keras model (one ``fit``, one
+    ``predict``). The training output does not sum to 1: it needs a loss that
+    does not renormalise (``SmoothedSparseCategoricalCrossentropy(...,
+    normalize=False)``); the inference output is a distribution.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktransformer.network.layers import MemberAverage
+    >>> p = [np.array([[0.9, 0.1]]), np.array([[0.5, 0.5]])]
+    >>> np.asarray(MemberAverage()(p)).round(2)
+    array([[0.7, 0.3]], dtype=float32)
+    """
+
+    def call(self, inputs, training=None):
+        members = ops.stack(inputs, axis=0)
+        if not training:
+            return ops.mean(members, axis=0)
+        tiny = keras.backend.epsilon()
+        return ops.exp(ops.mean(ops.log(ops.clip(members, tiny, 1.0)), axis=0))
+
+    def compute_output_shape(self, input_shape):
+        return input_shape[0]

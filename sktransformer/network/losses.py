@@ -21,6 +21,13 @@ class SmoothedSparseCategoricalCrossentropy(keras.losses.Loss):
     ----------
     label_smoothing : float, default=0.0
         In [0, 1); 0 is the plain sparse categorical cross-entropy.
+    normalize : bool, default=True
+        Divide the predictions by their sum first, as Keras'
+        ``categorical_crossentropy`` does. ``False``: take them as they are
+        (clipped to ``[epsilon, 1]``), ``-sum_c t_c log(y_pred_c)``: the loss
+        of an ensemble's training output
+        (:class:`~sktransformer.network.layers.MemberAverage`), which is the
+        mean of its members' cross-entropies.
 
     Examples
     --------
@@ -37,16 +44,28 @@ class SmoothedSparseCategoricalCrossentropy(keras.losses.Loss):
         name="smoothed_sparse_categorical_crossentropy",
         reduction="sum_over_batch_size",
         dtype=None,
+        normalize=True,
     ):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
         self.label_smoothing = float(label_smoothing)
+        self.normalize = bool(normalize)
 
     def call(self, y_true, y_pred):
         codes = ops.cast(ops.reshape(y_true, (-1,)), "int32")
         one_hot = ops.one_hot(codes, ops.shape(y_pred)[-1], dtype=y_pred.dtype)
-        return keras.losses.categorical_crossentropy(
-            one_hot, y_pred, label_smoothing=self.label_smoothing
-        )
+        if self.normalize:
+            return keras.losses.categorical_crossentropy(
+                one_hot, y_pred, label_smoothing=self.label_smoothing
+            )
+        n_classes = ops.cast(ops.shape(y_pred)[-1], y_pred.dtype)
+        smoothing = self.label_smoothing
+        target = one_hot * (1.0 - smoothing) + smoothing / n_classes
+        log_p = ops.log(ops.clip(y_pred, keras.backend.epsilon(), 1.0))
+        return -ops.sum(target * log_p, axis=-1)
 
     def get_config(self):
-        return {**super().get_config(), "label_smoothing": self.label_smoothing}
+        return {
+            **super().get_config(),
+            "label_smoothing": self.label_smoothing,
+            "normalize": self.normalize,
+        }
