@@ -224,8 +224,9 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         Train this many independent networks (own initial weights, own
         augmentation draws) in one Keras model and average their class
         probabilities: an ensemble, each member minimising its own loss. Fit
-        and predict cost grows about linearly with it. ``epochs`` and
-        ``batch_size`` apply to every member.
+        and predict cost grow about linearly with it. ``batch_size`` and
+        ``epochs`` apply to every member; ``epochs="auto"`` shares its
+        optimizer steps among them, so the fit time stays about the same.
     weight_decay : float, default=0.0
         Decoupled weight decay of the optimizer (Adam becomes AdamW).
     clipnorm : float or None, default=None

@@ -12,7 +12,8 @@ parameter           ``"auto"`` resolves to
 ==================  =====================================================
 ``batch_size``      ``n / 10`` rounded to a power of two, within 16..64,
                     and never more than ``n`` (the whole set when tiny)
-``epochs``          enough epochs for about ``TARGET_STEPS`` optimizer steps,
+``epochs``          enough epochs for about ``TARGET_STEPS`` optimizer steps
+                    (shared by the members of an ensemble, ``n_members``),
                     within ``MIN_EPOCHS``..``MAX_EPOCHS``
 ``warmup_epochs``   5% of ``epochs``
 ``stem_filters``    one stride-2 stage per halving that keeps at least 32
@@ -112,8 +113,11 @@ def _batch_size(data, params):
 
 
 def _epochs(data, params):
+    # The members of an ensemble (n_members) share the budget: the same fit
+    # time whatever their number.
+    steps = TARGET_STEPS / params.get("n_members", 1)
     steps_per_epoch = math.ceil(data.n_series / params["batch_size"])
-    return min(max(math.ceil(TARGET_STEPS / steps_per_epoch), MIN_EPOCHS), MAX_EPOCHS)
+    return min(max(math.ceil(steps / steps_per_epoch), MIN_EPOCHS), MAX_EPOCHS)
 
 
 def _warmup_epochs(data, params):

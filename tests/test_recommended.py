@@ -46,6 +46,22 @@ def test_batch_size_and_epochs_follow_the_number_of_series(
     )
     assert (resolved["batch_size"], resolved["epochs"]) == (batch_size, epochs)
     assert resolved["warmup_epochs"] == pytest.approx(0.05 * epochs)
+    # The members of an ensemble share the same budget of optimizer steps.
+    shared = resolve_auto({"batch_size": 16, "n_members": 3, "epochs": "auto"}, data)
+    steps_per_epoch = -(-n_series // 16)
+    assert shared["epochs"] == min(max(-(-1000 // steps_per_epoch), 60), 1500)
+
+
+def test_an_ensemble_shares_the_recommended_budget(series_data):
+    X, y = series_data
+    params = {**SMALL_RECOMMENDED, "n_members": 3, "epochs": "auto"}
+    clf = TransformerTimeSeriesClassifier(**params, random_state=0)
+    clf.initialize(X, y)
+    # 60 series in batches of 16: 4 steps an epoch, 1,000 steps per member.
+    assert clf.resolved_params_["n_members"] == 3
+    assert clf.resolved_params_["epochs"] == 250
+    names = [layer.name for layer in clf.model_.layers]
+    assert {"member0", "member1", "member2"} <= set(names)
 
 
 @pytest.mark.parametrize(
