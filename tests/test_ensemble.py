@@ -59,8 +59,11 @@ def test_members_are_independent_networks_with_their_own_weights():
     assert [type(x) for x in model.get_layer("member0").layers] == [
         type(x) for x in single.layers
     ]
-    with pytest.raises(ValueError, match="n_members"):
-        build_transformer_classifier((32, 1), 3, n_members=0, **SMALL)
+    for bad in (0, 2.0, True):
+        with pytest.raises(ValueError, match="n_members"):
+            build_transformer_classifier((32, 1), 3, n_members=bad, **SMALL)
+    pair = build_transformer_classifier((32, 1), 3, n_members=np.int64(2), **SMALL)
+    assert pair.count_params() == 2 * single.count_params()
 
 
 def _data(n, seed):

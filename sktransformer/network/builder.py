@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Sequence
+from numbers import Integral
 
 import keras
 from keras import layers
@@ -412,7 +413,9 @@ stem_kernel_size
         for name, value in locals().items()
         if name in NETWORK_OPTIONS and name != "n_members"
     }
-    if not (isinstance(n_members, int) and n_members >= 1):
+    if isinstance(n_members, bool) or not isinstance(n_members, Integral):
+        raise ValueError(f"n_members must be a positive int, got {n_members!r}.")
+    if n_members < 1:
         raise ValueError(f"n_members must be a positive int, got {n_members!r}.")
     if n_members == 1:
         return _single_network(input_shape, n_classes, unequal_lengths, **options)
