@@ -24,7 +24,12 @@ from sklearn.model_selection import StratifiedKFold
 
 from sktransformer import TransformerTimeSeriesClassifier
 from sktransformer.benchmark.run import _load_split, equal_length
-from sktransformer.recommended import RECOMMENDED_PARAMS, recommended_params
+from sktransformer.recommended import (
+    RECOMMENDED_PARAMS,
+    TrainingSet,
+    recommended_params,
+    resolve_auto,
+)
 
 RESULTS = Path(__file__).parent / "results.jsonl"
 
@@ -58,9 +63,25 @@ REC60 = {
     "augmentation": ("roll", "reverse", "negate"),
 }
 
+
+def _full_budget(n, T, k, members):
+    """``members`` networks, each with the optimizer steps of one (members x cost)."""
+    one = resolve_auto(recommended_params(), TrainingSet(n, T, 1, k))
+    return {**recommended_params(), "n_members": members, "epochs": one["epochs"]}
+
+
 CONFIGS = {
     # The recommended configuration of the current code, and variations of it.
     "rec": lambda n, T, k: recommended_params(),
+    # Ensembles sharing the recommended budget ("epochs='auto'"), and with the
+    # budget of one network each.
+    "ens3": lambda n, T, k: {**recommended_params(), "n_members": 3},
+    "ens5": lambda n, T, k: {**recommended_params(), "n_members": 5},
+    "ens3-full": lambda n, T, k: _full_budget(n, T, k, 3),
+    "rec-noscale": lambda n, T, k: {
+        **recommended_params(),
+        "augmentation": ("shift", "jitter"),
+    },
     "rec-norm": lambda n, T, k: {**recommended_params(), "input_norm": "series"},
     "rec60": lambda n, T, k: dict(REC60),
     "steps": lambda n, T, k: _steps_params(n, T, k, tok=False),
@@ -129,7 +150,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--summary", action="store_true", help="print the table")
     parser.add_argument("--datasets", nargs="+", default=[])
-    parser.add_argument("--configs", nargs="+", default=["steps-tok"])
+    parser.add_argument("--configs", nargs="*", default=["steps-tok"])
     parser.add_argument("--folds", type=int, default=3)
     parser.add_argument("--max-folds", type=int, default=None)
     parser.add_argument(
@@ -137,6 +158,9 @@ def main():
     )
     parser.add_argument("--minirocket", action="store_true")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--n-threads", type=int, default=None, help="for two runs side by side"
+    )
     args = parser.parse_args()
     if args.summary:
         return summary()
@@ -161,7 +185,9 @@ def main():
                     cfg = {}
                 else:
                     cfg = CONFIGS[name](n, T, k)
-                    clf = TransformerTimeSeriesClassifier(**cfg, random_state=args.seed)
+                    clf = TransformerTimeSeriesClassifier(
+                        **cfg, random_state=args.seed, n_threads=args.n_threads
+                    )
                     Xf, Xv = X[fit_i], X[val_i]
                 tic = time.perf_counter()
                 clf.fit(Xf, y[fit_i])
