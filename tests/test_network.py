@@ -107,6 +107,7 @@ def test_network_module_is_pure_keras():
             "inspect",
             "keras",
             "math",
+            "numbers",
             "numpy",
             "os",
             "pathlib",
