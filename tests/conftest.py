@@ -37,6 +37,20 @@ TINY = dict(
     early_stopping=False,
 )
 
+#: A tiny network of the recommended kind: a conv stem, tokens, one block.
+TINY_TOKENISED = dict(
+    tokenizer="conv",
+    stem_filters=(8,),
+    embed_dim=8,
+    head_size=4,
+    num_heads=1,
+    ff_dim=8,
+    num_transformer_blocks=1,
+    pooling="tokens",
+    mlp_units=(),
+    mlp_dropout=0.0,
+)
+
 
 @pytest.fixture
 def tiny_params():

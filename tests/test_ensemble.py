@@ -12,18 +12,9 @@ from sktransformer.network import NETWORK_OPTIONS, build_transformer_classifier
 from sktransformer.network.layers import MemberAverage
 from sktransformer.network.losses import SmoothedSparseCategoricalCrossentropy
 
-SMALL = dict(
-    tokenizer="conv",
-    stem_filters=(8,),
-    embed_dim=8,
-    head_size=4,
-    num_heads=1,
-    ff_dim=8,
-    num_transformer_blocks=1,
-    pooling="tokens",
-    mlp_units=(),
-    mlp_dropout=0.0,
-)
+from .conftest import TINY_TOKENISED
+
+SMALL = TINY_TOKENISED
 
 
 def test_the_training_loss_is_the_mean_of_the_members_own_losses():

@@ -9,6 +9,8 @@ from sktransformer import TransformerTimeSeriesClassifier
 from sktransformer.network import NETWORK_OPTIONS
 from sktransformer.network.layers import SeriesStandardization
 
+from .conftest import TINY_TOKENISED
+
 
 def test_each_series_is_brought_to_unit_scale_and_keeps_its_level_and_scale():
     rng = np.random.default_rng(0)
@@ -71,16 +73,7 @@ def test_classes_told_apart_by_shape_whatever_the_scale_of_each_series():
     X_test, y_test = _waves(64, 1)
     before = X.copy()
     clf = TransformerTimeSeriesClassifier(
-        tokenizer="conv",
-        stem_filters=(8,),
-        embed_dim=8,
-        head_size=4,
-        num_heads=1,
-        ff_dim=8,
-        num_transformer_blocks=1,
-        pooling="tokens",
-        mlp_units=(),
-        mlp_dropout=0.0,
+        **TINY_TOKENISED,
         input_norm="series",
         learning_rate=3e-3,
         batch_size=16,
