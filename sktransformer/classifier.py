@@ -616,7 +616,6 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         configure_threads(params["n_threads"])
         try:
             X, lengths = self._check_series(X, reset=not warm)
-            _warn_if_unscaled(X)
             if not warm:
                 self.classes_ = _classes_of(y, classes, type(self).__name__)
                 self.n_classes_ = len(self.classes_)
@@ -628,6 +627,8 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
                         f"first partial_fit call, {self.classes_.tolist()}."
                     )
             params = self._resolve_auto(params, X, lengths, warm)
+            if params["input_norm"] != "series":
+                _warn_if_unscaled(X)
             epochs = params["epochs"] if epochs is None else epochs
             y = self._encode(y, X)
             sample_weight = self._sample_weight(sample_weight, X, y, params)
@@ -1230,8 +1231,9 @@ def _check_sample_weight(sample_weight, n_series, input_name="sample_weight"):
     return np.array(sample_weight, copy=True)
 
 
-#: Series beyond this magnitude get a warning at fit: the network (LayerNorm,
-#: attention, Adam's steps) is made for series of about unit scale.
+#: Series beyond this magnitude get a warning at fit (unless ``input_norm``
+#: brings each to unit scale): the network (LayerNorm, attention, Adam's
+#: steps) is made for series of about unit scale.
 UNSCALED_MAGNITUDE = 1e6
 #: Batches of series of unequal lengths are cut to multiples of
 #: ``max(MIN_GRANULE, longest / MAX_BATCH_SHAPES)`` time points.

@@ -1,6 +1,7 @@
 """``input_norm="series"``: series of any scale reach the network at unit scale."""
 
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -17,7 +18,8 @@ def test_each_series_is_brought_to_unit_scale_and_keeps_its_level_and_scale():
     shape = rng.normal(size=(1, 50, 2)) * [1.0, 0.01]  # a busy and a quiet channel
     level, scale = np.array([[[0.002, -0.0005]]]), 1e-3
     X = np.concatenate([shape, shape * scale + level]).astype("float32")
-    out = np.asarray(SeriesStandardization()(X))
+    layer = SeriesStandardization()
+    out = np.asarray(layer(X))
     assert out.shape == (2, 50, 5)
     # The same shape at any level and scale: the same scaled channels ...
     np.testing.assert_allclose(out[0, :, :2], out[1, :, :2], atol=2e-3)
@@ -26,11 +28,12 @@ def test_each_series_is_brought_to_unit_scale_and_keeps_its_level_and_scale():
     np.testing.assert_allclose(out[1, :, :2], centred / pooled, atol=2e-3)
     # ... with the quiet channel still quiet beside the busy one ...
     assert out[1, :, 1].std() < 0.05 * out[1, :, 0].std()
-    # ... and the level and scale as constant channels.
-    np.testing.assert_allclose(
-        out[1, :, 2:4], np.arcsinh(X[1].mean(0)) + 0 * out[1, :, 2:4], rtol=1e-4
-    )
-    np.testing.assert_allclose(out[1, :, 4], np.log(pooled), rtol=1e-4)
+    # ... and the level and scale as constant channels, batch-normalised (an
+    # untrained layer's moving statistics are 0 and 1).
+    unit = np.sqrt(1 + layer.statistics_norm.epsilon)
+    level = np.arcsinh(X[1].mean(0)) / unit
+    np.testing.assert_allclose(out[1, :, 2:4], level + 0 * out[1, :, 2:4], rtol=1e-4)
+    np.testing.assert_allclose(out[1, :, 4], np.log(pooled) / unit, rtol=1e-4)
 
 
 def test_statistics_come_from_real_steps_and_padding_stays_zero():
@@ -46,6 +49,22 @@ def test_statistics_come_from_real_steps_and_padding_stays_zero():
 def test_a_constant_series_gives_finite_values():
     out = np.asarray(SeriesStandardization()(np.full((2, 10, 1), 4.0, "float32")))
     assert np.isfinite(out).all() and not out[..., 0].any()
+
+
+@pytest.mark.parametrize("magnitude", [1e-20, 1e-8, 1e25, 1e35])
+def test_series_of_any_magnitude_float32_holds_reach_unit_scale(magnitude):
+    rng = np.random.default_rng(2)
+    shape = rng.normal(size=(1, 40, 2))
+    X = np.concatenate([shape, shape * magnitude]).astype("float32")
+    layer = SeriesStandardization()
+    out = np.asarray(layer(X))
+    assert np.isfinite(out).all()
+    # Squares of 1e25 overflow float32; tiny series are not swamped by epsilon.
+    np.testing.assert_allclose(out[1, :, :2], out[0, :, :2], atol=1e-4)
+    unit = np.sqrt(1 + layer.statistics_norm.epsilon)
+    np.testing.assert_allclose(
+        out[1, 0, 4], out[0, 0, 4] + np.log(magnitude) / unit, rtol=1e-5
+    )
 
 
 def test_the_option_is_declared_once_and_validated_at_fit():
@@ -88,3 +107,28 @@ def test_classes_told_apart_by_shape_whatever_the_scale_of_each_series():
     np.testing.assert_allclose(
         restored.predict_proba(X_test), clf.predict_proba(X_test), atol=1e-6
     )
+
+
+@pytest.mark.parametrize("magnitude", [1e-25, 1e3, 1e30])
+def test_series_all_far_from_unit_scale_are_learned_without_a_warning(magnitude):
+    # Raw, the level and log-scale channels (here up to 69) swamped the scaled
+    # series and nothing was learned: the layer batch-normalises them.
+    rng = np.random.default_rng(0)
+    t = np.linspace(0, 4 * np.pi, 32)
+    y = np.arange(64) % 2
+    wave = np.where(y[:, None] == 0, np.sin(t), np.sign(np.sin(t)))
+    X = (wave + 0.1 * rng.normal(size=(64, 32)))[..., None] * magnitude
+    clf = TransformerTimeSeriesClassifier(
+        **TINY_TOKENISED,
+        input_norm="series",
+        learning_rate=3e-3,
+        batch_size=16,
+        epochs=20,
+        validation_split=0.0,
+        early_stopping=False,
+        random_state=0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "X reaches magnitude" advice
+        clf.fit(X, y)
+    assert clf.score(X, y) == 1.0

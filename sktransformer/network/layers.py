@@ -212,9 +212,11 @@ class SeriesStandardization(keras.layers.Layer):
     instead of having its noise blown up to unit scale. So that nothing is
     lost, the level and the scale come along as channels that are constant
     over the series: ``asinh`` of each channel's mean, and the ``log`` of the
-    pooled standard deviation. ``(batch, steps, C)`` becomes
-    ``(batch, steps, 2C + 1)``: the ``C`` centred and scaled channels, the
-    ``C`` levels, the scale.
+    pooled standard deviation, standardised over the training series by batch
+    normalisation (raw, a log-scale of 7 for series of amplitude 1,000 would
+    swamp the unit-scale channels and stall training). ``(batch, steps, C)``
+    becomes ``(batch, steps, 2C + 1)``: the ``C`` centred and scaled channels,
+    the ``C`` levels, the scale.
 
     With ``lengths`` (series of unequal lengths, zeros beyond each length),
     the statistics use each series' real steps only and the output is zero
@@ -223,8 +225,10 @@ class SeriesStandardization(keras.layers.Layer):
     Parameters
     ----------
     epsilon : float, default=1e-12
-        Added to the variance (small, so that series of tiny amplitude are
-        still brought to unit scale).
+        Added to the variance of each series divided by its largest magnitude
+        (so series of any amplitude, 1e-20 or 1e30, are brought to unit
+        scale; a series whose variations are below float32's resolution of
+        its level, about 1e-6 of it, is not blown up).
 
     Examples
     --------
@@ -241,22 +245,36 @@ class SeriesStandardization(keras.layers.Layer):
     def __init__(self, epsilon=1e-12, **kw):
         super().__init__(**kw)
         self.epsilon = float(epsilon)
+        self.statistics_norm = keras.layers.BatchNormalization(
+            momentum=0.9, name="statistics_norm"
+        )
 
-    def call(self, inputs, lengths=None):
+    def build(self, inputs_shape, lengths_shape=None):
+        self.statistics_norm.build((None, inputs_shape[-1] + 1))
+
+    def call(self, inputs, lengths=None, training=None):
         x = ops.cast(inputs, self.compute_dtype)
         if lengths is None:
             mask = ops.ones_like(x[..., :1])
         else:
             mask = step_mask(lengths, ops.shape(x)[1], x.dtype)[..., None]
+        # Statistics of the series divided by its largest magnitude: squares
+        # of values beyond about 1e19 would overflow float32, and the epsilon
+        # is then relative to the series' own amplitude.
+        peak = ops.max(ops.abs(x) * mask, axis=(1, 2), keepdims=True)
+        peak = ops.where(peak > 0, peak, ops.ones_like(peak))
+        x = x / peak
         count = ops.maximum(ops.sum(mask, axis=1, keepdims=True), 1.0)
         mean = ops.sum(x * mask, axis=1, keepdims=True) / count
         centred = (x - mean) * mask
         var = ops.sum(ops.square(centred), axis=(1, 2), keepdims=True)
         var = var / (count * ops.shape(x)[-1]) + self.epsilon
         scaled = centred * ops.rsqrt(var)
-        level = ops.arcsinh(mean) * mask
-        scale = 0.5 * ops.log(var) * mask
-        return ops.concatenate([scaled, level, scale], axis=-1)
+        statistics = ops.concatenate(
+            [ops.arcsinh(mean * peak), 0.5 * ops.log(var) + ops.log(peak)], axis=-1
+        )
+        statistics = self.statistics_norm(statistics[:, 0, :], training=training)
+        return ops.concatenate([scaled, statistics[:, None, :] * mask], axis=-1)
 
     def compute_output_spec(self, inputs, lengths=None):
         shape = (*inputs.shape[:-1], 2 * inputs.shape[-1] + 1)
