@@ -55,6 +55,7 @@ from .network import (
     POOLINGS,
     POSITION_EMBEDDINGS,
     TOKENIZERS,
+    adapt_network,
     build_transformer_classifier,
 )
 from .network.builder import FF_ACTIVATIONS, INPUT_NORMS
@@ -647,6 +648,7 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
                     # schedule, a constant learning_rate.
                     steps = None if incremental else len(train) * epochs
                     self.model_ = self._build_network(seed, steps, params)
+                    adapt_network(self.model_, X, lengths)
                     self.history_ = {}
                 if epochs > 0:
                     self._train(train, validation, epochs, params, incremental)

@@ -28,12 +28,20 @@ def test_each_series_is_brought_to_unit_scale_and_keeps_its_level_and_scale():
     np.testing.assert_allclose(out[1, :, :2], centred / pooled, atol=2e-3)
     # ... with the quiet channel still quiet beside the busy one ...
     assert out[1, :, 1].std() < 0.05 * out[1, :, 0].std()
-    # ... and the level and scale as constant channels, batch-normalised (an
-    # untrained layer's moving statistics are 0 and 1).
-    unit = np.sqrt(1 + layer.statistics_norm.epsilon)
-    level = np.arcsinh(X[1].mean(0)) / unit
+    # ... and the level and scale as constant channels (raw until adapted).
+    level = np.arcsinh(X[1].mean(0))
     np.testing.assert_allclose(out[1, :, 2:4], level + 0 * out[1, :, 2:4], rtol=1e-4)
-    np.testing.assert_allclose(out[1, :, 4], np.log(pooled) / unit, rtol=1e-4)
+    np.testing.assert_allclose(out[1, :, 4], np.log(pooled), rtol=1e-4)
+    # Adapted to training series, they are centred on the training mean and
+    # divided by the training spread where it exceeds 1.
+    layer.adapt(X)
+    adapted = np.asarray(layer(X))
+    np.testing.assert_allclose(adapted[..., :2], out[..., :2])
+    raw = out[:, 0, 2:]
+    spread = np.maximum(raw.std(axis=0), 1.0)
+    np.testing.assert_allclose(
+        adapted[:, 0, 2:], (raw - raw.mean(axis=0)) / spread, rtol=1e-4, atol=1e-5
+    )
 
 
 def test_statistics_come_from_real_steps_and_padding_stays_zero():
@@ -61,9 +69,8 @@ def test_series_of_any_magnitude_float32_holds_reach_unit_scale(magnitude):
     assert np.isfinite(out).all()
     # Squares of 1e25 overflow float32; tiny series are not swamped by epsilon.
     np.testing.assert_allclose(out[1, :, :2], out[0, :, :2], atol=1e-4)
-    unit = np.sqrt(1 + layer.statistics_norm.epsilon)
     np.testing.assert_allclose(
-        out[1, 0, 4], out[0, 0, 4] + np.log(magnitude) / unit, rtol=1e-5
+        out[1, 0, 4], out[0, 0, 4] + np.log(magnitude), rtol=1e-5
     )
 
 
@@ -112,7 +119,7 @@ def test_classes_told_apart_by_shape_whatever_the_scale_of_each_series():
 @pytest.mark.parametrize("magnitude", [1e-25, 1e3, 1e30])
 def test_series_all_far_from_unit_scale_are_learned_without_a_warning(magnitude):
     # Raw, the level and log-scale channels (here up to 69) swamped the scaled
-    # series and nothing was learned: the layer batch-normalises them.
+    # series and nothing was learned: fit standardises them (adapt_network).
     rng = np.random.default_rng(0)
     t = np.linspace(0, 4 * np.pi, 32)
     y = np.arange(64) % 2
@@ -132,3 +139,31 @@ def test_series_all_far_from_unit_scale_are_learned_without_a_warning(magnitude)
         warnings.simplefilter("error")  # no "X reaches magnitude" advice
         clf.fit(X, y)
     assert clf.score(X, y) == 1.0
+
+
+def test_fit_adapts_the_statistics_of_every_member_to_the_training_series():
+    rng = np.random.default_rng(3)
+    lengths = rng.integers(12, 33, size=40)
+    X = np.full((40, 32, 1), np.nan, dtype="float32")
+    for i, length in enumerate(lengths):
+        X[i, :length, 0] = rng.normal(size=length) * 10.0 ** rng.uniform(0, 4) + 50
+    y = np.arange(40) % 2
+    clf = TransformerTimeSeriesClassifier(
+        **TINY_TOKENISED, input_norm="series", n_members=2, epochs=1, random_state=0
+    ).fit(X, y)
+    # The same statistics as a layer adapted on the series without padding.
+    reference = SeriesStandardization()
+    reference.build((None, None, 1))
+    raw = np.concatenate(
+        [
+            np.asarray(reference._standardise(X[i : i + 1, :length], None)[1])
+            for i, length in enumerate(lengths)
+        ]
+    )
+    members = [clf.model_.get_layer(f"member{k}") for k in range(2)]
+    for member in members:
+        layer = member.get_layer("input_norm")
+        np.testing.assert_allclose(layer.statistics_mean, raw.mean(0), rtol=1e-4)
+        np.testing.assert_allclose(
+            layer.statistics_scale, np.maximum(raw.std(0), 1.0), rtol=1e-4
+        )

@@ -52,6 +52,7 @@ from .masking import (
 
 __all__ = [
     "build_transformer_classifier",
+    "adapt_network",
     "transformer_encoder",
     "tokenize",
     "NETWORK_OPTIONS",
@@ -538,6 +539,32 @@ def _single_network(
         x = layers.Dropout(mlp_dropout, name="pool_dropout")(x)
     outputs = layers.Dense(n_classes, activation="softmax", name="probabilities")(x)
     return keras.Model(inputs, outputs, name=name)
+
+
+def adapt_network(model, series, lengths=None):
+    """Set the state of ``model``'s layers that comes from the training series.
+
+    Today the level and scale channels of ``input_norm="series"`` (see
+    :meth:`SeriesStandardization.adapt
+    <sktransformer.network.layers.SeriesStandardization.adapt>`), in every
+    member of an ensemble. A network without such layers is left as it is.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A network from :func:`build_transformer_classifier`.
+    series : array-like of shape (n_series, n_timepoints, n_channels)
+        The training series (NaN or zeros beyond each series' length).
+    lengths : array-like of shape (n_series,), optional
+        Real steps of each series (all of them when omitted).
+    """
+    stack = [model]
+    while stack:
+        layer = stack.pop()
+        if isinstance(layer, keras.Model):
+            stack.extend(layer.layers)
+        elif isinstance(layer, SeriesStandardization):
+            layer.adapt(series, lengths)
 
 
 def _network_options():

@@ -212,11 +212,18 @@ class SeriesStandardization(keras.layers.Layer):
     instead of having its noise blown up to unit scale. So that nothing is
     lost, the level and the scale come along as channels that are constant
     over the series: ``asinh`` of each channel's mean, and the ``log`` of the
-    pooled standard deviation, standardised over the training series by batch
-    normalisation (raw, a log-scale of 7 for series of amplitude 1,000 would
-    swamp the unit-scale channels and stall training). ``(batch, steps, C)``
-    becomes ``(batch, steps, 2C + 1)``: the ``C`` centred and scaled channels,
-    the ``C`` levels, the scale.
+    pooled standard deviation. ``(batch, steps, C)`` becomes
+    ``(batch, steps, 2C + 1)``: the ``C`` centred and scaled channels, the
+    ``C`` levels, the scale.
+
+    The level and scale channels are standardised with the statistics of the
+    training series, set by :meth:`adapt` before training (as Keras'
+    ``Normalization.adapt``; the estimator does it at ``fit``). Raw, a
+    log-scale of 7 (series of amplitude 1,000) swamps the unit-scale channels
+    and stalls training. They are centred on the training mean and divided by
+    the training standard deviation where it exceeds 1 (a factor ``e`` of
+    scale), so that small differences are not blown up. Until adapted, the
+    layer passes them raw.
 
     With ``lengths`` (series of unequal lengths, zeros beyond each length),
     the statistics use each series' real steps only and the output is zero
@@ -235,24 +242,32 @@ class SeriesStandardization(keras.layers.Layer):
     >>> import numpy as np
     >>> from sktransformer.network.layers import SeriesStandardization
     >>> x = np.array([[[1.0], [3.0]], [[100.0], [300.0]]], dtype="float32")
-    >>> out = np.asarray(SeriesStandardization()(x))
+    >>> layer = SeriesStandardization()
+    >>> layer.adapt(x)
+    >>> out = np.asarray(layer(x))
     >>> out.shape
     (2, 2, 3)
     >>> bool(np.allclose(out[0, :, 0], out[1, :, 0]))  # same shape, same input
+    True
+    >>> bool(np.allclose(out[:, 0, 1:].mean(axis=0), 0.0, atol=1e-6))  # centred
     True
     """
 
     def __init__(self, epsilon=1e-12, **kw):
         super().__init__(**kw)
         self.epsilon = float(epsilon)
-        self.statistics_norm = keras.layers.BatchNormalization(
-            momentum=0.9, name="statistics_norm"
-        )
 
     def build(self, inputs_shape, lengths_shape=None):
-        self.statistics_norm.build((None, inputs_shape[-1] + 1))
+        shape = (inputs_shape[-1] + 1,)
+        self.statistics_mean = self.add_weight(
+            shape=shape, initializer="zeros", trainable=False, name="statistics_mean"
+        )
+        self.statistics_scale = self.add_weight(
+            shape=shape, initializer="ones", trainable=False, name="statistics_scale"
+        )
 
-    def call(self, inputs, lengths=None, training=None):
+    def _standardise(self, inputs, lengths):
+        """The scaled series, the raw ``(batch, C + 1)`` statistics, the mask."""
         x = ops.cast(inputs, self.compute_dtype)
         if lengths is None:
             mask = ops.ones_like(x[..., :1])
@@ -273,7 +288,37 @@ class SeriesStandardization(keras.layers.Layer):
         statistics = ops.concatenate(
             [ops.arcsinh(mean * peak), 0.5 * ops.log(var) + ops.log(peak)], axis=-1
         )
-        statistics = self.statistics_norm(statistics[:, 0, :], training=training)
+        return scaled, statistics[:, 0, :], mask
+
+    def adapt(self, series, lengths=None, batch_size=1024):
+        """Set the level and scale channels' standardisation from training series.
+
+        Parameters
+        ----------
+        series : array-like of shape (n_series, n_timepoints, n_channels)
+            Finite values within each series' length (NaN or zeros beyond it).
+        lengths : array-like of shape (n_series,), optional
+            Real steps of each series (all of them when omitted).
+        batch_size : int, default=1024
+            Series standardised at a time.
+        """
+        series = np.asarray(series)
+        if not self.built:
+            self.build(series.shape)
+        chunks = []
+        for start in range(0, len(series), batch_size):
+            part = slice(start, start + batch_size)
+            chunk_lengths = None if lengths is None else np.asarray(lengths)[part]
+            chunk = np.nan_to_num(series[part], nan=0.0)
+            _, statistics, _ = self._standardise(chunk, chunk_lengths)
+            chunks.append(ops.convert_to_numpy(statistics).astype(np.float64))
+        statistics = np.concatenate(chunks)
+        self.statistics_mean.assign(statistics.mean(axis=0))
+        self.statistics_scale.assign(np.maximum(statistics.std(axis=0), 1.0))
+
+    def call(self, inputs, lengths=None):
+        scaled, statistics, mask = self._standardise(inputs, lengths)
+        statistics = (statistics - self.statistics_mean) / self.statistics_scale
         return ops.concatenate([scaled, statistics[:, None, :] * mask], axis=-1)
 
     def compute_output_spec(self, inputs, lengths=None):
