@@ -23,6 +23,7 @@ import numpy as np
 from sklearn.model_selection import StratifiedKFold
 
 from sktransformer import TransformerTimeSeriesClassifier
+from sktransformer._validation import series_lengths
 from sktransformer.benchmark.run import _load_split, equal_length
 from sktransformer.recommended import (
     RECOMMENDED_PARAMS,
@@ -70,6 +71,13 @@ def _full_budget(n, T, k, members):
     return {**recommended_params(), "n_members": members, "epochs": one["epochs"]}
 
 
+def _more_steps(n, T, k, factor):
+    """The recommended configuration with ``factor`` times its optimizer steps."""
+    one = resolve_auto(recommended_params(), TrainingSet(n, T, 1, k))
+    epochs = min(math.ceil(one["epochs"] * factor), 1500)
+    return {**recommended_params(), "epochs": epochs}
+
+
 CONFIGS = {
     # The recommended configuration of the current code, and variations of it.
     "rec": lambda n, T, k: recommended_params(),
@@ -78,11 +86,38 @@ CONFIGS = {
     "ens3": lambda n, T, k: {**recommended_params(), "n_members": 3},
     "ens5": lambda n, T, k: {**recommended_params(), "n_members": 5},
     "ens3-full": lambda n, T, k: _full_budget(n, T, k, 3),
+    # Twice the recommended budget (6,000 steps), within the 1,500-epoch cap.
+    "steps6k": lambda n, T, k: _more_steps(n, T, k, 2),
+    # Stem stages that keep at least 64 tokens (the rule keeps 32).
+    "tok64": lambda n, T, k: {
+        **recommended_params(),
+        "stem_filters": (32, 64, 128, 128)[
+            : int(min(max(math.floor(math.log2(T / 64)), 1), 4))
+        ],
+    },
+    # ... and at least 16 (one stage more than the rule where the length allows).
+    "tok16": lambda n, T, k: {
+        **recommended_params(),
+        "stem_filters": (32, 64, 128, 128)[
+            : int(min(max(math.floor(math.log2(T / 16)), 1), 4))
+        ],
+    },
+    # Without "shift": where a feature lies may carry the class (spectra).
+    "rec-noshift": lambda n, T, k: {
+        **recommended_params(),
+        "augmentation": ("scale", "jitter"),
+    },
     "rec-noscale": lambda n, T, k: {
         **recommended_params(),
         "augmentation": ("shift", "jitter"),
     },
     "rec-norm": lambda n, T, k: {**recommended_params(), "input_norm": "series"},
+    # The same after SeriesStandardization batch-normalised its level and
+    # scale channels (commit 2d1c6b3), then standardised them with statistics
+    # adapted to the training series (847435c). Rows of "rec-norm" are from
+    # the layer before both.
+    "norm-bn": lambda n, T, k: {**recommended_params(), "input_norm": "series"},
+    "norm-adapt": lambda n, T, k: {**recommended_params(), "input_norm": "series"},
     "rec60": lambda n, T, k: dict(REC60),
     "steps": lambda n, T, k: _steps_params(n, T, k, tok=False),
     "steps-tok": lambda n, T, k: _steps_params(n, T, k),
@@ -176,7 +211,8 @@ def main():
             for fold, (fit_i, val_i) in enumerate(splits):
                 if args.only_folds is not None and fold not in args.only_folds:
                     continue
-                n, T, _ = X[fit_i].shape
+                # Unequal lengths: the rules see the median length, as in fit.
+                n, T = len(fit_i), int(np.median(series_lengths(X[fit_i])))
                 k = len(np.unique(y[fit_i]))
                 if name == "minirocket":
                     clf = _minirocket(args.seed)
