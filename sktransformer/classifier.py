@@ -201,7 +201,7 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         Step between patches (None: ``patch_size // 2``).
     stem_filters : tuple of int or "auto", default=(32, 64, 128)
         Filters of the stem's stages for ``tokenizer="conv"``; each stage
-        halves the number of tokens. ``"auto"``: as many stages as keep 32
+        halves the number of tokens. ``"auto"``: as many stages as keep 16
         tokens or more, see :mod:`sktransformer.recommended`.
     stem_kernel_size : int, default=7
         Kernel length of the stem's convolutions.
@@ -221,13 +221,15 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
     pooling : {"channels", "tokens"}, default="channels"
         Average the encoder's output over its channel axis, one feature per
         token (the seed), or over its tokens, one feature per channel.
-    n_members : int, default=1
+    n_members : int or "auto", default=1
         Train this many independent networks (own initial weights, own
         augmentation draws) in one Keras model and average their class
         probabilities: an ensemble, each member minimising its own loss. Fit
         and predict cost grow about linearly with it. ``batch_size`` and
         ``epochs`` apply to every member; ``epochs="auto"`` shares its
         optimizer steps among them, so the fit time stays about the same.
+        ``"auto"``: an ensemble of a few networks for small training sets,
+        see :mod:`sktransformer.recommended`.
     weight_decay : float, default=0.0
         Decoupled weight decay of the optimizer (Adam becomes AdamW).
     clipnorm : float or None, default=None
@@ -370,7 +372,7 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         "drop_path": [Interval(Real, 0, 1, closed="left")],
         "final_norm": ["boolean"],
         "pooling": [StrOptions(set(POOLINGS))],
-        "n_members": [Interval(Integral, 1, None, closed="left")],
+        "n_members": [Interval(Integral, 1, None, closed="left"), StrOptions({AUTO})],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "clipnorm": [Interval(Real, 0, None, closed="neither"), None],
         "lr_schedule": [StrOptions({"constant", "cosine"})],
@@ -713,11 +715,14 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         # Unequal lengths: the rules see the median length.
         length = int(np.median(lengths))
         data = TrainingSet.from_series(X, length, self.n_classes_)
-        resolved = resolve_auto(params, data)
         if warm:
-            # A warm fit trains the fitted network: its shape stays.
-            for name in NETWORK_OPTIONS:
-                resolved[name] = self.resolved_params_[name]
+            # A warm fit trains the fitted network: its shape stays, and the
+            # rules that depend on it (epochs on n_members) see it.
+            params = {
+                **params,
+                **{name: self.resolved_params_[name] for name in NETWORK_OPTIONS},
+            }
+        resolved = resolve_auto(params, data)
         self.resolved_params_ = {name: resolved[name] for name in self.get_params()}
         return resolved
 

@@ -10,6 +10,8 @@ parameter.
 ==================  =====================================================
 parameter           ``"auto"`` resolves to
 ==================  =====================================================
+``n_members``       3 networks whose probabilities are averaged (an
+                    ensemble) for at most 100 series, else 1
 ``batch_size``      ``n / 10`` rounded to a power of two, within 16..64,
                     and never more than ``n`` (the whole set when tiny)
 ``epochs``          enough epochs for about ``TARGET_STEPS`` optimizer steps
@@ -65,6 +67,9 @@ MAX_EPOCHS = 1500
 #: Fewest tokens ``stem_filters="auto"`` keeps, and its stages' filters.
 MIN_TOKENS = 16
 STEM_STAGE_FILTERS = (32, 64, 128, 128)
+#: ``n_members="auto"``: this many networks for at most this many series.
+ENSEMBLE_MEMBERS = 3
+ENSEMBLE_MAX_SERIES = 100
 
 
 #: Ratio of the 90th to the 10th percentile of the series' standard deviations
@@ -107,6 +112,13 @@ class TrainingSet:
         return cls(len(X), int(n_timepoints), X.shape[2], int(n_classes), spread)
 
 
+def _n_members(data, params):
+    # A network fitted to few series varies a lot with its initial weights
+    # and augmentation draws; averaging a few costs no fit time, since the
+    # members share the optimizer steps of ``epochs="auto"``.
+    return ENSEMBLE_MEMBERS if data.n_series <= ENSEMBLE_MAX_SERIES else 1
+
+
 def _batch_size(data, params):
     power = 2 ** round(math.log2(max(data.n_series / 10, 1)))
     return max(1, min(data.n_series, min(max(power, 16), 64)))
@@ -136,6 +148,7 @@ def _stem_filters(data, params):
 #: The parameters that accept ``"auto"`` and their rules, in resolution order
 #: (a rule may use the values resolved before it).
 _RULES = {
+    "n_members": _n_members,
     "batch_size": _batch_size,
     "epochs": _epochs,
     "warmup_epochs": _warmup_epochs,
@@ -192,6 +205,7 @@ RECOMMENDED_PARAMS: dict = {
     "drop_path": 0.1,
     "final_norm": True,
     "pooling": "tokens",
+    "n_members": AUTO,
     "mlp_units": (),
     "mlp_dropout": 0.2,
     # Class-safe only: roll, reversal and sign flips change the class of

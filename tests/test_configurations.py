@@ -148,7 +148,9 @@ def test_final_norm_drop_path_and_activation():
 
 def test_recommended_network_on_forda_shape():
     clf = TransformerTimeSeriesClassifier(**RECOMMENDED_PARAMS, random_state=0)
-    clf.initialize(np.zeros((4, 500, 1), "float32"), np.array([-1, 1, -1, 1]))
+    # FordA's 3,601 training series: one network, not an ensemble.
+    clf.initialize(np.zeros((3601, 500, 1), "float32"), np.arange(3601) % 2)
+    assert clf.resolved_params_["n_members"] == 1
     # Four stem stages (32 tokens of 64): 299,106 weights.
     assert clf.model_.count_params() == 299_106
     assert clf.model_.get_layer("augmentation").augmentations == (
@@ -321,10 +323,24 @@ def test_new_options_round_trip_through_pickle_and_keras_files(series_data, tmp_
     clf.model_.save(path)
     reloaded = keras.models.load_model(path)
     np.testing.assert_allclose(reloaded.predict(X, verbose=0), expected, rtol=1e-5)
+    # 60 series: the recommended ensemble of three networks, each augmented.
+    assert clf.resolved_params_["n_members"] == 3
     assert (
-        reloaded.get_layer("augmentation").augmentations
-        == clf.model_.get_layer("augmentation").augmentations
+        _augmentations(reloaded)
+        == _augmentations(clf.model_)
+        == [("shift", "scale", "jitter")] * 3
     )
+
+
+def _augmentations(model):
+    """The augmentations of every SeriesAugmentation layer, members included."""
+    found = []
+    for layer in model.layers:
+        if isinstance(layer, SeriesAugmentation):
+            found.append(layer.augmentations)
+        elif hasattr(layer, "layers"):
+            found.extend(_augmentations(layer))
+    return found
 
 
 def test_grid_search_over_tokenizers(series_data):

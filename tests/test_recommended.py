@@ -25,6 +25,9 @@ SMALL_RECOMMENDED = {
     "head_size": 4,
     "ff_dim": 8,
     "epochs": 2,
+    # One network: the tests below look at its layers (test_small_training_
+    # sets_get_an_ensemble checks n_members="auto").
+    "n_members": 1,
 }
 
 
@@ -50,6 +53,43 @@ def test_batch_size_and_epochs_follow_the_number_of_series(
     shared = resolve_auto({"batch_size": 16, "n_members": 3, "epochs": "auto"}, data)
     steps_per_epoch = -(-n_series // 16)
     assert shared["epochs"] == min(max(-(-1000 // steps_per_epoch), 60), 1500)
+
+
+@pytest.mark.parametrize(
+    ("n_series", "n_members", "epochs"),
+    [(16, 3, 1000), (100, 3, 143), (101, 1, 429), (390, 1, 231)],
+)
+def test_small_training_sets_get_an_ensemble(n_series, n_members, epochs):
+    data = TrainingSet(n_series, 128, 1, 3)
+    resolved = resolve_auto(
+        {"n_members": "auto", "batch_size": "auto", "epochs": "auto"}, data
+    )
+    # The members share the budget of one network.
+    assert (resolved["n_members"], resolved["epochs"]) == (n_members, epochs)
+    assert resolve_auto({"n_members": 5}, data)["n_members"] == 5
+
+
+def test_the_recommended_ensemble_is_built_and_recorded(series_data):
+    X, y = series_data  # 60 series
+    params = {**SMALL_RECOMMENDED, "n_members": "auto"}
+    clf = TransformerTimeSeriesClassifier(**params, random_state=0).fit(X, y)
+    assert clf.get_params()["n_members"] == "auto"
+    assert clf.resolved_params_["n_members"] == 3
+    names = [layer.name for layer in clf.model_.layers]
+    assert {"member0", "member1", "member2"} <= set(names)
+    assert clf.predict_proba(X).shape == (60, 2)
+
+
+def test_a_warm_fit_keeps_the_ensemble_and_its_share_of_the_budget(series_data):
+    X, y = series_data
+    params = {**SMALL_RECOMMENDED, "n_members": "auto", "epochs": "auto"}
+    clf = TransformerTimeSeriesClassifier(**params, random_state=0)
+    clf.partial_fit(X, y)  # 60 series: three networks
+    # 120 series alone would resolve to one network and 375 epochs; the warm
+    # fit trains the fitted ensemble, whose members share the steps.
+    clf.partial_fit(np.concatenate([X, X]), np.concatenate([y, y]))
+    assert clf.resolved_params_["n_members"] == 3
+    assert clf.resolved_params_["epochs"] == 125  # 1,000 steps of 8 batches
 
 
 def test_an_ensemble_shares_the_recommended_budget(series_data):
