@@ -168,10 +168,11 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         times faster. Wider streams (multivariate series, or an ``embed_dim``)
         use Keras' ``MultiHeadAttention`` whatever this says. ``False`` uses
         ``MultiHeadAttention`` everywhere, for comparison.
-    augmentation : sequence of {"shift", "scale", "jitter", "roll", "reverse", \
-"negate"} or None, default=None
+    augmentation : sequence of {"shift", "warp", "scale", "jitter", "roll", \
+"reverse", "negate"} or None, default=None
         Random transforms of the training series, drawn afresh every batch
         (never at prediction). ``"shift"`` (up to 10% of the length),
+        ``"warp"`` (a stretch or squeeze of time within 10%),
         ``"scale"`` (amplitude, about 20%) and ``"jitter"`` (noise at 5% of each
         series' spread) keep the class of almost any problem; ``"roll"``
         shifts each series circularly by a random offset, ``"reverse"``

@@ -205,6 +205,42 @@ def test_each_augmentation_alone():
         SeriesAugmentation(["mixup"])
 
 
+def test_warp_stretches_or_squeezes_time_about_the_centre_within_ten_percent():
+    # A ramp t -> t - centre stays a ramp through the centre: its slope is
+    # the warp factor (clipped to the edge values where squeezed).
+    steps, centre = 41, 20.0
+    ramp = np.arange(steps, dtype="float32") - centre
+    x = np.tile(ramp[None, :, None], (64, 1, 2))
+    out = np.asarray(SeriesAugmentation(["warp"], seed=0)(x, training=True))
+    slopes = []
+    for series in out:
+        np.testing.assert_array_equal(series[:, 0], series[:, 1])
+        assert series[20, 0] == pytest.approx(0.0, abs=1e-5)
+        middle = np.polyfit(np.arange(15, 26), series[15:26, 0], 1)[0]
+        slopes.append(middle)
+        assert ramp[0] <= series.min() and series.max() <= ramp[-1]
+        assert np.all(np.diff(series[:, 0]) >= -1e-6)  # time keeps its order
+    slopes = np.array(slopes)
+    assert np.all((1 / 1.1 - 1e-4 <= slopes) & (slopes <= 1 / 0.9 + 1e-4))
+    assert slopes.std() > 0.02  # a factor drawn per series
+    np.testing.assert_array_equal(
+        np.asarray(SeriesAugmentation(["warp"], seed=0)(x, training=False)), x
+    )
+
+
+def test_warp_of_a_padded_series_stays_within_its_length():
+    x = np.sin(np.linspace(0, 6, 50, dtype="float32"))[None, :, None]
+    x = np.repeat(x, 8, axis=0)
+    padded = np.concatenate([x, np.zeros((8, 30, 1), "float32")], axis=1)
+    lengths = np.full(8, 50)
+    equal = SeriesAugmentation(["warp"], seed=3)(x, training=True)
+    within = SeriesAugmentation(["warp"], seed=3)(
+        padded, lengths=lengths, training=True
+    )
+    np.testing.assert_allclose(np.asarray(within)[:, :50], equal, atol=1e-6)
+    np.testing.assert_array_equal(np.asarray(within)[:, 50:], 0.0)
+
+
 def test_drop_path_drops_whole_series():
     x = np.ones((400, 5, 3), "float32")
     layer = DropPath(0.25, seed=0)

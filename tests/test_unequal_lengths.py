@@ -25,7 +25,7 @@ TOKENISED = {
         embed_dim=8,
         position_embedding="learned",
         pooling="tokens",
-        augmentation=("shift", "scale", "jitter", "roll", "reverse", "negate"),
+        augmentation=("shift", "warp", "scale", "jitter", "roll", "reverse", "negate"),
     ),
     "patch": dict(
         tokenizer="patch",

@@ -362,8 +362,8 @@ def build_transformer_classifier(
         ``MultiHeadAttention``'s weights and function, see
         :func:`transformer_encoder`); wider streams (multivariate series, or
         an ``embed_dim``) always use ``MultiHeadAttention``.
-    augmentation : sequence of {"shift", "scale", "jitter", "roll", "reverse", \
-"negate"} or None, default=None
+    augmentation : sequence of {"shift", "warp", "scale", "jitter", "roll", \
+"reverse", "negate"} or None, default=None
         Random transforms of the series during training, see
         :class:`~sktransformer.network.layers.SeriesAugmentation`.
     input_norm : {"none", "series"}, default="none"

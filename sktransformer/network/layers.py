@@ -34,11 +34,13 @@ __all__ = [
 ]
 
 #: The augmentations :class:`SeriesAugmentation` knows.
-AUGMENTATIONS = ("shift", "scale", "jitter", "roll", "reverse", "negate")
+AUGMENTATIONS = ("shift", "warp", "scale", "jitter", "roll", "reverse", "negate")
 #: Those that keep the class of any problem (small, local changes).
 SAFE_AUGMENTATIONS = ("shift", "scale", "jitter")
 #: Largest ``"shift"``, as a fraction of the length.
 MAX_SHIFT = 0.1
+#: Largest ``"warp"`` of the time axis (a stretch or squeeze by up to 10%).
+MAX_WARP = 0.1
 #: Standard deviation of the log of the ``"scale"`` factor.
 SCALE_SIGMA = 0.2
 #: Standard deviation of ``"jitter"`` noise, relative to each series' own.
@@ -51,13 +53,16 @@ class SeriesAugmentation(keras.layers.Layer):
 
     Parameters
     ----------
-    augmentations : sequence of {"shift", "scale", "jitter", "roll", "reverse", \
-"negate"}
+    augmentations : sequence of {"shift", "warp", "scale", "jitter", "roll", \
+"reverse", "negate"}
         ``"shift"`` moves every series in time by up to 10% of its length
         either way, repeating its first or last value at the edge;
+        ``"warp"`` stretches or squeezes it in time about its centre by a
+        random factor within 10% (linear interpolation; a stretch crops the
+        ends, a squeeze repeats the edge values);
         ``"scale"`` multiplies it by a random factor (log-normal, 20%);
         ``"jitter"`` adds Gaussian noise of 5% of its own standard deviation.
-        These three keep the class of any problem short of one decided by
+        These four keep the class of any problem short of one decided by
         exact timing or amplitude. ``"roll"`` shifts every series circularly
         by a uniformly random number of steps (safe for periodic or phase-free
         series); ``"reverse"`` reverses time in a random half of the series;
@@ -108,6 +113,8 @@ class SeriesAugmentation(keras.layers.Layer):
             )
             index = ops.broadcast_to(index[:, :, None], ops.shape(x))
             x = ops.take_along_axis(x, index, axis=1)
+        if "warp" in self.augmentations:
+            x = self._warp(x, ops.full((batch, 1), steps, dtype="int32"))
         if "scale" in self.augmentations:
             log_factor = keras.random.normal(
                 (batch, 1, 1), stddev=SCALE_SIGMA, seed=self.seed_generator
@@ -158,6 +165,8 @@ class SeriesAugmentation(keras.layers.Layer):
             span = ops.cast(2 * reach + 1, "float32")
             shift = ops.cast(ops.floor(uniform() * span), "int32") - reach
             x = gather(ops.clip(t + shift, 0, length - 1))
+        if "warp" in self.augmentations:
+            x = self._warp(x, length) * mask
         if "scale" in self.augmentations:
             log_factor = keras.random.normal(
                 (batch, 1, 1), stddev=SCALE_SIGMA, seed=self.seed_generator
@@ -182,6 +191,34 @@ class SeriesAugmentation(keras.layers.Layer):
         if "negate" in self.augmentations:
             x = x * (1.0 - 2.0 * self._coin(batch, x.dtype))
         return x
+
+    def _warp(self, x, length):
+        """Each series resampled at ``centre + (t - centre) / factor``.
+
+        ``length`` (shape ``(batch, 1)``, int32) is each series' own length:
+        the centre is its middle, the source positions stay within it, and
+        time steps beyond it read themselves (padding stays padding).
+        """
+        batch, steps = ops.shape(x)[0], ops.shape(x)[1]
+        factor = 1.0 + keras.random.uniform(
+            (batch, 1), -MAX_WARP, MAX_WARP, seed=self.seed_generator
+        )
+        t = ops.arange(steps, dtype="int32")[None, :]
+        last = ops.cast(length - 1, "float32")
+        centre = 0.5 * last
+        source = centre + (ops.cast(t, "float32") - centre) / factor
+        source = ops.clip(source, 0.0, ops.maximum(last, 0.0))
+        source = ops.where(t < length, source, ops.cast(t, "float32"))
+        below = ops.floor(source)
+        weight = ops.cast((source - below)[:, :, None], x.dtype)
+        below = ops.cast(below, "int32")
+        above = ops.where(t < length, ops.minimum(below + 1, length - 1), t)
+
+        def take(index):
+            index = ops.broadcast_to(index[:, :, None], ops.shape(x))
+            return ops.take_along_axis(x, index, axis=1)
+
+        return (1.0 - weight) * take(below) + weight * take(above)
 
     def _coin(self, batch, dtype):
         """1.0 for a random half of the series, else 0.0; shape (batch, 1, 1)."""
