@@ -44,6 +44,17 @@ class SeriesBatches(keras.utils.PyDataset):
         :attr:`order` (by length, with some randomness while training).
     granule : int, default=1
         Batch lengths are multiples of it (or ``X``'s full length).
+    n_classes : int, optional
+        Serve the targets as class probabilities (one-hot rows of this many
+        classes, float32) rather than codes: the form mixup needs, for its
+        batches and for the validation batches alike.
+    mixup : float, optional
+        With ``rng`` and ``n_classes``: each training series is mixed with
+        another of its batch, ``lam * x + (1 - lam) * x_other`` and the same
+        for their class probabilities, ``lam`` drawn per series from
+        ``Beta(mixup, mixup)`` and folded to at least 0.5 (the series keeps
+        most of itself, and its length: where the other series is shorter,
+        it is left unmixed). Sample weights are the series' own.
 
     Attributes
     ----------
@@ -59,7 +70,17 @@ class SeriesBatches(keras.utils.PyDataset):
     LENGTH_NOISE = 0.1
 
     def __init__(
-        self, X, y, sample_weight, index, batch_size, rng=None, lengths=None, granule=1
+        self,
+        X,
+        y,
+        sample_weight,
+        index,
+        batch_size,
+        rng=None,
+        lengths=None,
+        granule=1,
+        n_classes=None,
+        mixup=None,
     ):
         super().__init__()
         self.X, self.y, self.sample_weight = X, y, sample_weight
@@ -68,6 +89,12 @@ class SeriesBatches(keras.utils.PyDataset):
         self.rng = rng
         self.lengths = lengths
         self.granule = max(int(granule), 1)
+        self.n_classes = n_classes
+        self.mixup = mixup
+        # Its own stream, so that a fit without mixup shuffles as before.
+        self._mix_rng = None
+        if mixup is not None and rng is not None and n_classes is not None:
+            self._mix_rng = np.random.default_rng(rng.integers(2**63))
         self._planned = [0, 0]  # padding steps, all steps
         self._plans = 0
         self.on_epoch_end()
@@ -136,10 +163,28 @@ class SeriesBatches(keras.utils.PyDataset):
             x = x[:, : self._batch_length(rows)]
         if self.y is None:
             return (x,)
-        batch = (x, self.y[rows])
+        y = self.y[rows]
+        if self.n_classes is not None:
+            y = np.eye(self.n_classes, dtype=np.float32)[y]
+            if self._mix_rng is not None and len(rows) > 1:
+                x, y = self._mix(x, y)
+        batch = (x, y)
         if self.sample_weight is not None:
             batch += (self.sample_weight[rows],)
         return batch
+
+    def _mix(self, x, y):
+        """Mixup of a batch: each series with a random other of the batch."""
+        lam = self._mix_rng.beta(self.mixup, self.mixup, len(x)).astype(np.float32)
+        lam = np.maximum(lam, 1.0 - lam)
+        other = self._mix_rng.permutation(len(x))
+        x_other = x[other]
+        # NaN of the other series (its padding) leave the series unmixed
+        # there; the series' own padding stays NaN.
+        x_other = np.where(np.isnan(x_other), x, x_other)
+        x = lam[:, None, None] * x + (1.0 - lam)[:, None, None] * x_other
+        y = lam[:, None] * y + (1.0 - lam)[:, None] * y[other]
+        return x.astype(np.float32, copy=False), y
 
     def _batch_length(self, rows):
         longest = int(self.lengths[rows].max())

@@ -245,6 +245,14 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         epochs.
     label_smoothing : float, default=0.0
         Label smoothing of the cross-entropy loss, in [0, 1).
+    mixup : float or None, default=None
+        If set, mixup during training (Zhang et al., 2018): every series of a
+        batch is mixed with another series of the batch, ``lam * x + (1 -
+        lam) * x_other``, and trained on the same mixture of their classes;
+        ``lam`` is drawn per series from ``Beta(mixup, mixup)`` and folded
+        to at least 0.5 (0.2 to 0.4 is usual). With unequal lengths a series
+        keeps its own length and is left unmixed where the other is shorter.
+        A warm fit keeps the setting of the fit that built the network.
     ema_momentum : float or None, default=None
         If set, the optimizer keeps an exponential moving average of the
         weights with this momentum, and the fitted network holds the average.
@@ -379,6 +387,7 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         "lr_schedule": [StrOptions({"constant", "cosine"})],
         "warmup_epochs": [Interval(Real, 0, None, closed="left"), StrOptions({AUTO})],
         "label_smoothing": [Interval(Real, 0, 1, closed="left")],
+        "mixup": [Interval(Real, 0, None, closed="neither"), None],
         "ema_momentum": [Interval(Real, 0, 1, closed="neither"), None],
         "n_threads": [Interval(Integral, 1, None, closed="left"), None],
         "checkpoint_dir": [str, os.PathLike, None],
@@ -428,6 +437,7 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         lr_schedule="constant",
         warmup_epochs=0,
         label_smoothing=0.0,
+        mixup=None,
         ema_momentum=None,
         n_threads=None,
         checkpoint_dir=None,
@@ -476,6 +486,7 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         self.lr_schedule = lr_schedule
         self.warmup_epochs = warmup_epochs
         self.label_smoothing = label_smoothing
+        self.mixup = mixup
         self.ema_momentum = ema_momentum
         self.n_threads = n_threads
         self.checkpoint_dir = checkpoint_dir
@@ -719,9 +730,12 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         if warm:
             # A warm fit trains the fitted network: its shape stays, and the
             # rules that depend on it (epochs on n_members) see it.
+            # Mixup's targets (class probabilities) are part of how the
+            # network was compiled: a warm fit keeps its setting too.
             params = {
                 **params,
                 **{name: self.resolved_params_[name] for name in NETWORK_OPTIONS},
+                "mixup": self.resolved_params_.get("mixup"),
             }
         resolved = resolve_auto(params, data)
         self.resolved_params_ = {name: resolved[name] for name in self.get_params()}
@@ -862,9 +876,12 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         lengths (:class:`~sktransformer._batches.SeriesBatches`).
         """
         batch_size = params["batch_size"]
-        by_length = {}
+        batching = {}
         if self._takes_any_length(params):
-            by_length = {"granule": self._granule()}
+            batching = {"granule": self._granule()}
+        if params["mixup"] is not None:
+            # Mixed targets are class probabilities; validation's are one-hot.
+            batching["n_classes"] = self.n_classes_
         train_index = np.arange(len(y))
         validation = None
         if validation_data is not None:
@@ -875,8 +892,8 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
                 w_val,
                 np.arange(len(y_val)),
                 batch_size,
-                lengths=lengths_val if by_length else None,
-                **by_length,
+                lengths=lengths_val if "granule" in batching else None,
+                **batching,
             )
         elif params["validation_split"] > 0 and not incremental:
             train_index, val_index = _holdout(y, params["validation_split"], rng)
@@ -886,8 +903,8 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
                 sample_weight,
                 val_index,
                 batch_size,
-                lengths=lengths if by_length else None,
-                **by_length,
+                lengths=lengths if "granule" in batching else None,
+                **batching,
             )
         train = SeriesBatches(
             X,
@@ -896,8 +913,9 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
             train_index,
             batch_size,
             rng,
-            lengths=lengths if by_length else None,
-            **by_length,
+            lengths=lengths if "granule" in batching else None,
+            mixup=params["mixup"],
+            **batching,
         )
         return train, validation
 
@@ -921,7 +939,8 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
             loss = SmoothedSparseCategoricalCrossentropy(
                 params["label_smoothing"], normalize=False
             )
-        elif params["label_smoothing"] > 0:
+        elif params["label_smoothing"] > 0 or params["mixup"] is not None:
+            # (Also takes mixup's targets, class probabilities.)
             loss = SmoothedSparseCategoricalCrossentropy(params["label_smoothing"])
         else:
             loss = keras.losses.SparseCategoricalCrossentropy()
@@ -941,7 +960,11 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
             ema_momentum=params["ema_momentum"] or 0.99,
         )
         model.compile(optimizer=optimizer, loss=loss, metrics=["accuracy"])
-        _build_training_state(model, (self.n_timepoints_in_, self.n_channels_in_))
+        _build_training_state(
+            model,
+            (self.n_timepoints_in_, self.n_channels_in_),
+            None if params["mixup"] is None else self.n_classes_,
+        )
         return model
 
     def _train(self, train, validation, epochs, params, incremental):
@@ -1099,7 +1122,7 @@ def _learning_rate(params, total_steps):
     )
 
 
-def _build_training_state(model, input_shape):
+def _build_training_state(model, input_shape, n_classes=None):
     """Create the optimizer's and metrics' variables now, outside any trace.
 
     Left to the first training step, TensorFlow creates them inside the traced
@@ -1107,14 +1130,16 @@ def _build_training_state(model, input_shape):
     ``keras.backend.clear_session()``. Keras builds eagerly this way itself
     under a distribution strategy, with its private ``Trainer._symbolic_build``
     (from symbolic shapes only); where a Keras version lacks that method, the
-    optimizer alone is built, with public API (tested both ways).
+    optimizer alone is built, with public API (tested both ways). With
+    ``n_classes``, the targets are class probabilities (mixup), not codes:
+    Keras resolves ``"accuracy"`` from their shape.
     """
     symbolic_build = getattr(model, "_symbolic_build", None)
     if symbolic_build is None:
         model.optimizer.build(model.trainable_variables)
         return
     x = np.zeros((1, *input_shape), np.float32)
-    y = np.zeros((1,), np.float32)
+    y = np.zeros((1,) if n_classes is None else (1, n_classes), np.float32)
     symbolic_build(data_batch=(x, y, None))
 
 

@@ -16,6 +16,8 @@ class SmoothedSparseCategoricalCrossentropy(keras.losses.Loss):
     ``CategoricalCrossentropy`` needs one-hot targets; this loss takes the
     estimator's integer codes and smooths their one-hot encoding:
     ``(1 - label_smoothing) * one_hot + label_smoothing / n_classes``.
+    Targets given as class probabilities instead (rows of ``n_classes``
+    values, as mixup's mixed targets) are smoothed the same way.
 
     Parameters
     ----------
@@ -51,8 +53,11 @@ class SmoothedSparseCategoricalCrossentropy(keras.losses.Loss):
         self.normalize = bool(normalize)
 
     def call(self, y_true, y_pred):
-        codes = ops.cast(ops.reshape(y_true, (-1,)), "int32")
-        one_hot = ops.one_hot(codes, ops.shape(y_pred)[-1], dtype=y_pred.dtype)
+        if _are_probabilities(y_true, y_pred):
+            one_hot = ops.cast(y_true, y_pred.dtype)
+        else:
+            codes = ops.cast(ops.reshape(y_true, (-1,)), "int32")
+            one_hot = ops.one_hot(codes, ops.shape(y_pred)[-1], dtype=y_pred.dtype)
         if self.normalize:
             return keras.losses.categorical_crossentropy(
                 one_hot, y_pred, label_smoothing=self.label_smoothing
@@ -69,3 +74,14 @@ class SmoothedSparseCategoricalCrossentropy(keras.losses.Loss):
             "label_smoothing": self.label_smoothing,
             "normalize": self.normalize,
         }
+
+
+def _are_probabilities(y_true, y_pred):
+    """Whether the targets are class probabilities (one row per series)."""
+    classes = y_pred.shape[-1]
+    return (
+        len(y_true.shape) == len(y_pred.shape)
+        and classes is not None
+        and classes > 1
+        and y_true.shape[-1] == classes
+    )
