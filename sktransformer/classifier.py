@@ -179,6 +179,12 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         reverses time and ``"negate"`` flips the sign of a random half of the
         series: use these only where they keep the class of your series. See
         :class:`~sktransformer.network.SeriesAugmentation`.
+    differences : bool, default=False
+        Give the network each channel's first difference (the slope of the
+        series) as an extra channel, after augmentation: a second view of
+        the series, as MultiRocket adds to MiniRocket. A network without
+        ``embed_dim`` then sees several channels (and uses
+        ``MultiHeadAttention``).
     input_norm : {"none", "series", "auto"}, default="none"
         ``"series"``: the network centres each series per channel and divides
         it by its standard deviation (pooled over its channels, over its own
@@ -367,6 +373,7 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         "data_format": [StrOptions(set(DATA_FORMATS))],
         "fast_attention": ["boolean"],
         "augmentation": [list, tuple, None],
+        "differences": ["boolean"],
         "input_norm": [StrOptions(set(INPUT_NORMS) | {AUTO})],
         "tokenizer": [StrOptions(set(TOKENIZERS))],
         "embed_dim": [Interval(Integral, 1, None, closed="left"), None],
@@ -417,6 +424,7 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         data_format="channels_last",
         fast_attention=True,
         augmentation=None,
+        differences=False,
         input_norm="none",
         tokenizer="none",
         embed_dim=None,
@@ -466,6 +474,7 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         self.data_format = data_format
         self.fast_attention = fast_attention
         self.augmentation = augmentation
+        self.differences = differences
         self.input_norm = input_norm
         self.tokenizer = tokenizer
         self.embed_dim = embed_dim

@@ -14,9 +14,16 @@ from sklearn.model_selection import GridSearchCV
 
 from sktransformer import TransformerTimeSeriesClassifier
 from sktransformer.network import build_transformer_classifier
-from sktransformer.network.layers import DropPath, PositionEmbedding, SeriesAugmentation
+from sktransformer.network.layers import (
+    DropPath,
+    PositionEmbedding,
+    SeriesAugmentation,
+    SeriesDifferences,
+)
 from sktransformer.network.losses import SmoothedSparseCategoricalCrossentropy
 from sktransformer.recommended import RECOMMENDED_PARAMS
+
+from .conftest import TINY, TINY_TOKENISED
 
 SMALL = dict(
     head_size=4,
@@ -239,6 +246,36 @@ def test_warp_of_a_padded_series_stays_within_its_length():
     )
     np.testing.assert_allclose(np.asarray(within)[:, :50], equal, atol=1e-6)
     np.testing.assert_array_equal(np.asarray(within)[:, 50:], 0.0)
+
+
+def test_differences_add_each_channels_slope_and_stop_at_each_length():
+    x = np.cumsum(np.random.default_rng(0).normal(size=(3, 10, 2)), axis=1)
+    x = x.astype("float32")
+    out = np.asarray(SeriesDifferences()(x))
+    assert out.shape == (3, 10, 4)
+    np.testing.assert_array_equal(out[:, :, :2], x)
+    np.testing.assert_array_equal(out[:, 0, 2:], 0.0)
+    np.testing.assert_allclose(out[:, 1:, 2:], np.diff(x, axis=1), rtol=1e-6)
+    # Zeros beyond each series' length stay zeros, slope channels included.
+    padded = x.copy()
+    padded[1, 6:] = 0.0
+    out = np.asarray(SeriesDifferences()(padded, lengths=np.array([10, 6, 10])))
+    np.testing.assert_array_equal(out[1, 6:], 0.0)
+    np.testing.assert_allclose(out[1, 1:6, 2:], np.diff(x[1, :6], axis=0), rtol=1e-6)
+
+
+@pytest.mark.parametrize("network", ["seed", "conv"])
+def test_the_differences_option_trains_on_slope_channels(series_data, network):
+    X, y = series_data
+    tokenised = network == "conv"
+    params = {**(TINY_TOKENISED if tokenised else TINY), "epochs": 1}
+    clf = TransformerTimeSeriesClassifier(
+        **params, differences=True, random_state=0
+    ).fit(X, y)
+    assert clf.model_.get_layer("differences").output.shape[-1] == 2
+    assert clf.predict_proba(X).shape == (len(X), 2)
+    with pytest.raises(ValueError, match="'differences' parameter"):
+        TransformerTimeSeriesClassifier(differences="yes").fit(X, y)
 
 
 def test_drop_path_drops_whole_series():

@@ -26,6 +26,7 @@ TOKENISED = {
         position_embedding="learned",
         pooling="tokens",
         augmentation=("shift", "warp", "scale", "jitter", "roll", "reverse", "negate"),
+        differences=True,
     ),
     "patch": dict(
         tokenizer="patch",

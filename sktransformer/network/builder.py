@@ -38,6 +38,7 @@ from .layers import (
     MemberAverage,
     PositionEmbedding,
     SeriesAugmentation,
+    SeriesDifferences,
     SeriesStandardization,
 )
 from .masking import (
@@ -314,6 +315,7 @@ def build_transformer_classifier(
     mlp_dropout: float = 0.4,
     fast_attention: bool = True,
     augmentation: Sequence[str] | None = None,
+    differences: bool = False,
     input_norm: str = "none",
     tokenizer: str = "none",
     embed_dim: int | None = None,
@@ -366,6 +368,10 @@ def build_transformer_classifier(
 "reverse", "negate"} or None, default=None
         Random transforms of the series during training, see
         :class:`~sktransformer.network.layers.SeriesAugmentation`.
+    differences : bool, default=False
+        After augmentation, add each channel's first difference (its slope)
+        as a channel, see
+        :class:`~sktransformer.network.layers.SeriesDifferences`.
     input_norm : {"none", "series"}, default="none"
         ``"series"``: after augmentation, each series is centred per channel
         and divided by its standard deviation (one, pooled over its channels,
@@ -448,6 +454,7 @@ def _single_network(
     mlp_dropout,
     fast_attention,
     augmentation,
+    differences,
     input_norm,
     tokenizer,
     embed_dim,
@@ -481,6 +488,8 @@ def _single_network(
         x = SeriesAugmentation(tuple(augmentation), name="augmentation")(
             x, lengths=lengths
         )
+    if differences:
+        x = SeriesDifferences(name="differences")(x, lengths=lengths)
     if input_norm == "series":
         x = SeriesStandardization(name="input_norm")(x, lengths=lengths)
     tokens = tokenize(

@@ -4,6 +4,8 @@
   shifts, amplitude scaling and jitter, which keep the class of any problem;
   circular roll, time reversal and sign flip, which keep it only for some),
   active only while training (like Keras' ``RandomFlip``).
+- :class:`SeriesDifferences`: each channel's first difference added as a
+  channel (``differences=True``).
 - :class:`SeriesStandardization`: each series brought to unit scale, its
   level and scale kept as extra channels (``input_norm="series"``).
 - :class:`PositionEmbedding`: learned or sinusoidal positions added to tokens.
@@ -25,6 +27,7 @@ from .masking import step_mask
 
 __all__ = [
     "SeriesAugmentation",
+    "SeriesDifferences",
     "SeriesStandardization",
     "PositionEmbedding",
     "DropPath",
@@ -234,6 +237,45 @@ class SeriesAugmentation(keras.layers.Layer):
             "augmentations": list(self.augmentations),
             "seed": self.seed,
         }
+
+
+@keras.saving.register_keras_serializable(package="sktransformer")
+class SeriesDifferences(keras.layers.Layer):
+    """The series with each channel's first difference as extra channels.
+
+    Step ``t`` of a difference channel is ``x[t] - x[t - 1]`` (0 at the
+    first step): the slope of the series, a second view of it (as
+    MultiRocket adds to MiniRocket). ``(batch, steps, C)`` becomes
+    ``(batch, steps, 2 * C)``, the differences after the series' channels.
+    With ``lengths`` (series of unequal lengths, zeros beyond each length),
+    the differences are 0 beyond each series' length too.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktransformer.network.layers import SeriesDifferences
+    >>> x = np.array([[[1.0], [3.0], [2.0]]], dtype="float32")
+    >>> np.asarray(SeriesDifferences()(x))[0].tolist()
+    [[1.0, 0.0], [3.0, 2.0], [2.0, -1.0]]
+    """
+
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        self.supports_masking = True
+
+    def call(self, inputs, lengths=None):
+        x = inputs
+        steps_diff = x[:, 1:] - x[:, :-1]
+        diff = ops.concatenate([ops.zeros_like(x[:, :1]), steps_diff], axis=1)
+        if lengths is not None:
+            diff = diff * step_mask(lengths, ops.shape(x)[1], x.dtype)[:, :, None]
+        return ops.concatenate([x, diff], axis=-1)
+
+    def compute_output_spec(self, inputs, lengths=None):
+        steps, channels = inputs.shape[1], inputs.shape[2]
+        return keras.KerasTensor(
+            (inputs.shape[0], steps, 2 * channels), dtype=inputs.dtype
+        )
 
 
 @keras.saving.register_keras_serializable(package="sktransformer")
