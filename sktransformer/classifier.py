@@ -181,7 +181,8 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         :class:`~sktransformer.network.SeriesAugmentation`.
     differences : bool, default=False
         Give the network each channel's first difference (the slope of the
-        series) as an extra channel, after augmentation: a second view of
+        series) as an extra channel, after augmentation and ``input_norm``
+        (the slope of the standardised series, then): a second view of
         the series, as MultiRocket adds to MiniRocket. A network without
         ``embed_dim`` then sees several channels (and uses
         ``MultiHeadAttention``).

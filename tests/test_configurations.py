@@ -278,6 +278,23 @@ def test_the_differences_option_trains_on_slope_channels(series_data, network):
         TransformerTimeSeriesClassifier(differences="yes").fit(X, y)
 
 
+def test_differences_take_the_slope_of_the_standardised_series(series_data):
+    # With input_norm="series", the slope of the series' own (standardised)
+    # channels is added after its level and scale channels, and the
+    # standardisation adapts to the series as given (a defect once).
+    X, y = series_data
+    X = np.concatenate([X, 1e6 * X], axis=2)  # two channels
+    clf = TransformerTimeSeriesClassifier(
+        **{**TINY_TOKENISED, "epochs": 1},
+        differences=True,
+        input_norm="series",
+        random_state=0,
+    ).fit(X, y)
+    norm = clf.model_.get_layer("input_norm").output.shape[-1]
+    assert clf.model_.get_layer("differences").output.shape[-1] == norm + 2
+    assert np.isfinite(clf.predict_proba(X)).all()
+
+
 def test_drop_path_drops_whole_series():
     x = np.ones((400, 5, 3), "float32")
     layer = DropPath(0.25, seed=0)

@@ -369,8 +369,8 @@ def build_transformer_classifier(
         Random transforms of the series during training, see
         :class:`~sktransformer.network.layers.SeriesAugmentation`.
     differences : bool, default=False
-        After augmentation, add each channel's first difference (its slope)
-        as a channel, see
+        After augmentation and ``input_norm``, add the first difference (the
+        slope) of each of the series' channels as a channel, see
         :class:`~sktransformer.network.layers.SeriesDifferences`.
     input_norm : {"none", "series"}, default="none"
         ``"series"``: after augmentation, each series is centred per channel
@@ -488,10 +488,11 @@ def _single_network(
         x = SeriesAugmentation(tuple(augmentation), name="augmentation")(
             x, lengths=lengths
         )
-    if differences:
-        x = SeriesDifferences(name="differences")(x, lengths=lengths)
     if input_norm == "series":
         x = SeriesStandardization(name="input_norm")(x, lengths=lengths)
+    if differences:
+        # The slope of the series' own channels (standardised, if they are).
+        x = SeriesDifferences(channels, name="differences")(x, lengths=lengths)
     tokens = tokenize(
         x,
         tokenizer=tokenizer,

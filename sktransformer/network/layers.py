@@ -241,14 +241,21 @@ class SeriesAugmentation(keras.layers.Layer):
 
 @keras.saving.register_keras_serializable(package="sktransformer")
 class SeriesDifferences(keras.layers.Layer):
-    """The series with each channel's first difference as extra channels.
+    """The series with the first difference of its channels as extra channels.
 
     Step ``t`` of a difference channel is ``x[t] - x[t - 1]`` (0 at the
     first step): the slope of the series, a second view of it (as
     MultiRocket adds to MiniRocket). ``(batch, steps, C)`` becomes
-    ``(batch, steps, 2 * C)``, the differences after the series' channels.
-    With ``lengths`` (series of unequal lengths, zeros beyond each length),
-    the differences are 0 beyond each series' length too.
+    ``(batch, steps, C + channels)``, the differences last. With ``lengths``
+    (series of unequal lengths, zeros beyond each length), the differences
+    are 0 beyond each series' length too.
+
+    Parameters
+    ----------
+    channels : int, optional
+        Difference the first ``channels`` channels only (the series' own,
+        ahead of the level and scale channels of
+        :class:`SeriesStandardization`); all of them when omitted.
 
     Examples
     --------
@@ -259,23 +266,29 @@ class SeriesDifferences(keras.layers.Layer):
     [[1.0, 0.0], [3.0, 2.0], [2.0, -1.0]]
     """
 
-    def __init__(self, **kw):
+    def __init__(self, channels=None, **kw):
         super().__init__(**kw)
+        self.channels = channels
         self.supports_masking = True
 
     def call(self, inputs, lengths=None):
         x = inputs
-        steps_diff = x[:, 1:] - x[:, :-1]
-        diff = ops.concatenate([ops.zeros_like(x[:, :1]), steps_diff], axis=1)
+        series = x if self.channels is None else x[:, :, : self.channels]
+        steps_diff = series[:, 1:] - series[:, :-1]
+        diff = ops.concatenate([ops.zeros_like(series[:, :1]), steps_diff], axis=1)
         if lengths is not None:
             diff = diff * step_mask(lengths, ops.shape(x)[1], x.dtype)[:, :, None]
         return ops.concatenate([x, diff], axis=-1)
 
     def compute_output_spec(self, inputs, lengths=None):
-        steps, channels = inputs.shape[1], inputs.shape[2]
+        channels = inputs.shape[2]
+        added = channels if self.channels is None else self.channels
         return keras.KerasTensor(
-            (inputs.shape[0], steps, 2 * channels), dtype=inputs.dtype
+            (inputs.shape[0], inputs.shape[1], channels + added), dtype=inputs.dtype
         )
+
+    def get_config(self):
+        return {**super().get_config(), "channels": self.channels}
 
 
 @keras.saving.register_keras_serializable(package="sktransformer")
