@@ -110,6 +110,25 @@ CONFIGS = {
         **recommended_params(),
         "augmentation": ("scale", "jitter"),
     },
+    # Each channel's first difference as an extra channel (MultiRocket's
+    # second representation).
+    "diff": lambda n, T, k: {**recommended_params(), "differences": True},
+    # Mixup (each training series mixed with another of its batch).
+    "mixup": lambda n, T, k: {**recommended_params(), "mixup": 0.4},
+    # An exponential moving average of the weights (Keras' optimizer EMA).
+    "rec-ema": lambda n, T, k: {**recommended_params(), "ema_momentum": 0.99},
+    # A network of half the width (LITE: small networks suffice).
+    "rec-small": lambda n, T, k: {
+        **recommended_params(),
+        "embed_dim": 32,
+        "head_size": 8,
+        "ff_dim": 64,
+    },
+    # With time warping (a random stretch or squeeze within 10%).
+    "warp": lambda n, T, k: {
+        **recommended_params(),
+        "augmentation": ("shift", "warp", "scale", "jitter"),
+    },
     "rec-noscale": lambda n, T, k: {
         **recommended_params(),
         "augmentation": ("shift", "jitter"),
