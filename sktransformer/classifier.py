@@ -146,7 +146,10 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes in the loss, as in scikit-learn.
     warm_start : bool, default=False
-        If True, ``fit`` continues training the already fitted network.
+        If True, ``fit`` continues training the already fitted network. The
+        options that shape the network (those of
+        :func:`~sktransformer.network.build_transformer_classifier`) cannot
+        change in such a fit: it raises a ``ValueError`` naming them.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, dropout, augmentation, the validation
         split and shuffling. An integer gives reproducible fits, in any thread
@@ -259,7 +262,7 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         ``lam`` is drawn per series from ``Beta(mixup, mixup)`` and folded
         to at least 0.5 (0.2 to 0.4 is usual). With unequal lengths a series
         keeps its own length and is left unmixed where the other is shorter.
-        A warm fit keeps the setting of the fit that built the network.
+        A warm fit may change its value but not switch it on or off.
     ema_momentum : float or None, default=None
         If set, the optimizer keeps an exponential moving average of the
         weights with this momentum, and the fitted network holds the average.
@@ -740,16 +743,42 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         if warm:
             # A warm fit trains the fitted network: its shape stays, and the
             # rules that depend on it (epochs on n_members) see it.
-            # Mixup's targets (class probabilities) are part of how the
-            # network was compiled: a warm fit keeps its setting too.
-            params = {
-                **params,
-                **{name: self.resolved_params_[name] for name in NETWORK_OPTIONS},
-                "mixup": self.resolved_params_.get("mixup"),
-            }
+            params = {**params, **self._fitted_network_params(params)}
         resolved = resolve_auto(params, data)
         self.resolved_params_ = {name: resolved[name] for name in self.get_params()}
         return resolved
+
+    def _fitted_network_params(self, params):
+        """The fitted network's options, for a warm fit; refuse changes to them.
+
+        Mixup's value may change, not whether it is on: the network is
+        compiled for codes or for class probabilities as targets.
+        """
+        fitted = {
+            name: self.resolved_params_.get(name, default)
+            for name, default in NETWORK_OPTIONS.items()
+        }
+        fitted["mixup"] = self.resolved_params_.get("mixup")
+        changed = [
+            name
+            for name in NETWORK_OPTIONS
+            if not (isinstance(params[name], str) and params[name] == AUTO)
+            and params[name] != fitted[name]
+        ]
+        if (params["mixup"] is None) != (fitted["mixup"] is None):
+            changed.append("mixup")
+        if changed:
+            given = ", ".join(f"{name}={params[name]!r}" for name in changed)
+            built = ", ".join(f"{name}={fitted[name]!r}" for name in changed)
+            raise ValueError(
+                f"{type(self).__name__}: a warm fit (warm_start=True or "
+                f"partial_fit) continues training the fitted network, built "
+                f"with {built}; got {given}. Set them back, or refit from "
+                "scratch (warm_start=False, or fit rather than partial_fit)."
+            )
+        if params["mixup"] is not None:
+            fitted["mixup"] = params["mixup"]
+        return fitted
 
     def _check_series(self, X, *, reset, input_name="X"):
         """Series as a NaN-padded ``channels_last`` float32 array, and their lengths.

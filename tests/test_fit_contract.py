@@ -20,7 +20,7 @@ from sklearn.model_selection import GridSearchCV, cross_val_score
 
 from sktransformer import TransformerTimeSeriesClassifier
 
-from .conftest import TINY, op_determinism_enabled
+from .conftest import TINY, TINY_TOKENISED, op_determinism_enabled
 
 #: CI runs this module under TensorFlow and again under KERAS_BACKEND=jax.
 pytestmark = pytest.mark.contract
@@ -251,6 +251,23 @@ def test_seeded_fit_pickle_cross_validation_and_parallel_search(
         serial.fit(X, y).cv_results_["mean_test_score"],
         parallel.fit(X, y).cv_results_["mean_test_score"],
     )
+
+
+def test_a_warm_fit_refuses_changes_to_the_network_and_names_them(series_data):
+    X, y = series_data
+    clf = TransformerTimeSeriesClassifier(
+        **TINY_TOKENISED, epochs=1, warm_start=True, random_state=0
+    ).fit(X, y)
+    before = clf.predict_proba(X)
+    clf.set_params(embed_dim=16, dropout=0.5)
+    with pytest.raises(ValueError, match=r"built with dropout=0\.25, embed_dim=8"):
+        clf.fit(X, y)
+    np.testing.assert_array_equal(clf.predict_proba(X), before)
+    # Back to the network's own options (or "auto" where a rule gave them),
+    # and training goes on; a fresh fit may change them.
+    clf.set_params(embed_dim=8, dropout=0.25, stem_filters="auto").fit(X, y)
+    clf.set_params(embed_dim=16, warm_start=False).fit(X, y)
+    assert clf.resolved_params_["embed_dim"] == 16
 
 
 def test_a_failed_warm_fit_keeps_the_fitted_network(series_data):

@@ -109,9 +109,13 @@ def test_a_fit_with_mixup_learns_and_predicts(series_data, extra):
     assert np.isfinite(clf.history_["loss"]).all()
     assert "accuracy" in clf.history_
     assert clf.resolved_params_["mixup"] == 0.4
-    # A warm fit keeps the setting the network was compiled for.
-    clf.set_params(mixup=None).partial_fit(X, y)
-    assert clf.resolved_params_["mixup"] == 0.4
+    # A warm fit may change its value, not switch it off: the network is
+    # compiled for class probabilities as targets.
+    clf.set_params(mixup=0.2).partial_fit(X, y)
+    assert clf.resolved_params_["mixup"] == 0.2
+    with pytest.raises(ValueError, match=r"built with mixup=0.2; got mixup=None"):
+        clf.set_params(mixup=None).partial_fit(X, y)
+    assert clf.predict_proba(X).shape == proba.shape  # still fitted
 
 
 def test_mixup_fits_are_reproducible_and_differ_from_plain_fits(series_data):
