@@ -51,6 +51,7 @@ def test_defaults_are_the_seed_recipe():
         "fast_attention": True,
         # Beyond the seed: each default keeps the seed's network and training.
         "augmentation": None,
+        "differences": False,
         "input_norm": "none",
         "tokenizer": "none",
         "embed_dim": None,
@@ -71,6 +72,7 @@ def test_defaults_are_the_seed_recipe():
         "lr_schedule": "constant",
         "warmup_epochs": 0,
         "label_smoothing": 0.0,
+        "mixup": None,
         "ema_momentum": None,
         "n_threads": None,
         "checkpoint_dir": None,
