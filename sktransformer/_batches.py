@@ -55,6 +55,12 @@ class SeriesBatches(keras.utils.PyDataset):
         ``Beta(mixup, mixup)`` and folded to at least 0.5 (the series keeps
         most of itself, and its length: where the other series is shorter,
         it is left unmixed). Sample weights are the series' own.
+    shift : float, default=0.0
+        Serve every series moved in time by this fraction of its length
+        (rounded to whole steps), the value at the edge it leaves repeated:
+        the transform of the ``"shift"`` augmentation, for prediction on
+        shifted copies of the series (test-time augmentation). Padding stays
+        padding.
 
     Attributes
     ----------
@@ -81,6 +87,7 @@ class SeriesBatches(keras.utils.PyDataset):
         granule=1,
         n_classes=None,
         mixup=None,
+        shift=0.0,
     ):
         super().__init__()
         self.X, self.y, self.sample_weight = X, y, sample_weight
@@ -91,6 +98,7 @@ class SeriesBatches(keras.utils.PyDataset):
         self.granule = max(int(granule), 1)
         self.n_classes = n_classes
         self.mixup = mixup
+        self.shift = float(shift)
         # Its own stream, so that a fit without mixup shuffles as before.
         self._mix_rng = None
         if mixup is not None and rng is not None and n_classes is not None:
@@ -161,6 +169,8 @@ class SeriesBatches(keras.utils.PyDataset):
         x = self.X[rows]
         if self.lengths is not None:
             x = x[:, : self._batch_length(rows)]
+        if self.shift:
+            x = self._shifted(x, rows)
         if self.y is None:
             return (x,)
         y = self.y[rows]
@@ -185,6 +195,18 @@ class SeriesBatches(keras.utils.PyDataset):
         x = lam[:, None, None] * x + (1.0 - lam)[:, None, None] * x_other
         y = lam[:, None] * y + (1.0 - lam)[:, None] * y[other]
         return x.astype(np.float32, copy=False), y
+
+    def _shifted(self, x, rows):
+        """``x`` (the series ``rows``), each moved by ``shift`` of its length."""
+        steps = x.shape[1]
+        length = np.full(len(rows), steps)
+        if self.lengths is not None:
+            length = np.minimum(self.lengths[rows], steps)
+        length = length[:, None]
+        t = np.arange(steps)[None, :]
+        moved = np.clip(t + np.rint(self.shift * length).astype(int), 0, length - 1)
+        index = np.where(t < length, moved, t)
+        return np.take_along_axis(x, index[:, :, None], axis=1)
 
     def _batch_length(self, rows):
         longest = int(self.lengths[rows].max())

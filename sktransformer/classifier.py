@@ -28,7 +28,11 @@ from sklearn.base import BaseEstimator
 from sklearn.metrics import accuracy_score
 from sklearn.model_selection import train_test_split
 from sklearn.utils import ClassifierTags, check_array, column_or_1d
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import (
+    Interval,
+    StrOptions,
+    validate_parameter_constraints,
+)
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
@@ -60,6 +64,7 @@ from .network import (
 )
 from .network.builder import FF_ACTIVATIONS, INPUT_NORMS
 from .network.callbacks import AtomicModelCheckpoint
+from .network.layers import MAX_SHIFT
 from .network.losses import SmoothedSparseCategoricalCrossentropy
 from .recommended import AUTO, TrainingSet, resolve_auto
 
@@ -266,6 +271,14 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
     ema_momentum : float or None, default=None
         If set, the optimizer keeps an exponential moving average of the
         weights with this momentum, and the fitted network holds the average.
+    test_time_shifts : int, default=1
+        Test-time augmentation: ``predict_proba`` averages the probabilities
+        of this many copies of each series, moved in time by evenly spaced
+        fractions of its length from -10% to +10% (the range of the
+        ``"shift"`` augmentation, with its edge handling; an odd number
+        includes the series as given). 1 predicts on the series as given.
+        It costs that many forward passes, and suits networks trained with
+        ``"shift"``. Used at prediction only: it may be changed after ``fit``.
     n_threads : int or None, default=None
         Threads of TensorFlow's pools in the fitting process. None: the
         process' share announced by the environment (``OMP_NUM_THREADS``,
@@ -400,6 +413,7 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         "label_smoothing": [Interval(Real, 0, 1, closed="left")],
         "mixup": [Interval(Real, 0, None, closed="neither"), None],
         "ema_momentum": [Interval(Real, 0, 1, closed="neither"), None],
+        "test_time_shifts": [Interval(Integral, 1, None, closed="left")],
         "n_threads": [Interval(Integral, 1, None, closed="left"), None],
         "checkpoint_dir": [str, os.PathLike, None],
     }
@@ -451,6 +465,7 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         label_smoothing=0.0,
         mixup=None,
         ema_momentum=None,
+        test_time_shifts=1,
         n_threads=None,
         checkpoint_dir=None,
     ):
@@ -501,6 +516,7 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         self.label_smoothing = label_smoothing
         self.mixup = mixup
         self.ema_momentum = ema_momentum
+        self.test_time_shifts = test_time_shifts
         self.n_threads = n_threads
         self.checkpoint_dir = checkpoint_dir
 
@@ -1080,22 +1096,33 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
             Probabilities, columns in the order of ``classes_``.
         """
         check_is_fitted(self)
+        # Read at prediction only, so checked here too (set_params after fit).
+        validate_parameter_constraints(
+            {"test_time_shifts": self._parameter_constraints["test_time_shifts"]},
+            {"test_time_shifts": self.test_time_shifts},
+            caller_name=type(self).__name__,
+        )
         X, lengths = self._check_series(X, reset=False)
         # Batches gathered from X: Keras would copy a whole array first.
         batch_size = self.resolved_params_["batch_size"]
         by_length = {}
         if self._takes_any_length():
             by_length = {"lengths": lengths, "granule": self._granule()}
-        batches = SeriesBatches(
-            X, None, None, np.arange(len(X)), batch_size, **by_length
-        )
-        with released_gradient_registrations():
-            served = self.model_.predict(batches, verbose=self.verbose)
-        proba = np.empty((len(X), self.n_classes_), dtype=np.float64)
-        # Batches serve the rows in ``order`` (by length for any-length networks).
-        proba[batches.order] = np.asarray(served, dtype=np.float64).reshape(
-            -1, self.n_classes_
-        )
+        shifts = [0.0]
+        if self.test_time_shifts > 1:
+            shifts = np.linspace(-MAX_SHIFT, MAX_SHIFT, int(self.test_time_shifts))
+        proba = np.zeros((len(X), self.n_classes_), dtype=np.float64)
+        for shift in shifts:
+            batches = SeriesBatches(
+                X, None, None, np.arange(len(X)), batch_size, shift=shift, **by_length
+            )
+            with released_gradient_registrations():
+                served = self.model_.predict(batches, verbose=self.verbose)
+            # Batches serve the rows in ``order`` (by length for any-length
+            # networks).
+            proba[batches.order] += np.asarray(served, dtype=np.float64).reshape(
+                -1, self.n_classes_
+            )
         if not np.all(np.isfinite(proba)):
             rows = np.flatnonzero(~np.isfinite(proba).all(axis=1))
             raise ValueError(

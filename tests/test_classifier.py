@@ -74,6 +74,7 @@ def test_defaults_are_the_seed_recipe():
         "label_smoothing": 0.0,
         "mixup": None,
         "ema_momentum": None,
+        "test_time_shifts": 1,
         "n_threads": None,
         "checkpoint_dir": None,
     }
