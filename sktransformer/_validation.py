@@ -1,5 +1,7 @@
 """Validation of time-series panels: ``(n_series, n_timepoints, n_channels)``.
 
+(And of the estimators' parameters, :func:`check_params`.)
+
 Shared by the classifier and the preprocessing transformers. Built on
 scikit-learn's :func:`~sklearn.utils.check_array`, which already gives clear
 messages for sparse, complex, non-numeric, empty and non-finite input; this module
@@ -15,6 +17,11 @@ import warnings
 
 import numpy as np
 from sklearn.utils import check_array
+from sklearn.utils._param_validation import (
+    InvalidParameterError,
+    make_constraint,
+    validate_parameter_constraints,
+)
 
 __all__ = [
     "check_series",
@@ -22,6 +29,7 @@ __all__ = [
     "series_lengths",
     "fill_gaps",
     "to_python",
+    "check_params",
     "DATA_FORMATS",
 ]
 
@@ -346,6 +354,65 @@ def to_python(value):
     if isinstance(value, (list, tuple)):
         return type(value)(to_python(v) for v in value)
     return value
+
+
+def check_params(estimator, names=None):
+    """Check ``estimator``'s parameters against its ``_parameter_constraints``.
+
+    scikit-learn's checks, plus one: ``True`` and ``False`` are refused where
+    a parameter does not take booleans. scikit-learn's ``Interval(Integral,
+    ...)`` accepts them (a bool is an int), but ``epochs=True`` is a mistake,
+    not one epoch.
+
+    Parameters
+    ----------
+    estimator : estimator with ``_parameter_constraints``
+    names : iterable of str, optional
+        Only these parameters (default: all).
+
+    Raises
+    ------
+    sklearn.utils._param_validation.InvalidParameterError
+        A ``ValueError`` and ``TypeError`` naming the parameter, what it
+        takes and what it got.
+
+    Examples
+    --------
+    >>> from sktransformer import TransformerTimeSeriesClassifier
+    >>> from sktransformer._validation import check_params
+    >>> try:
+    ...     check_params(TransformerTimeSeriesClassifier(epochs=True))
+    ... except ValueError as error:
+    ...     print(error)  # doctest: +NORMALIZE_WHITESPACE
+    The 'epochs' parameter of TransformerTimeSeriesClassifier must be an int in
+    the range [1, inf) or a str among {'auto'}. Got True instead.
+    """
+    constraints = estimator._parameter_constraints
+    params = estimator.get_params(deep=False)
+    if names is not None:
+        params = {name: params[name] for name in names}
+    caller = type(estimator).__name__
+    validate_parameter_constraints(constraints, params, caller_name=caller)
+    for name, value in params.items():
+        allowed = [
+            make_constraint(c)
+            for c in constraints.get(name, ())
+            if c not in ("boolean", "verbose", "no_validation")
+        ]
+        if not isinstance(value, (bool, np.bool_)) or len(allowed) < len(
+            constraints.get(name, ())
+        ):
+            continue
+        described = [str(c) for c in allowed if not c.hidden]
+        takes = (
+            f"{', '.join(described[:-1])} or {described[-1]}"
+            if len(described) > 1
+            else described[0]
+        )
+        raise InvalidParameterError(
+            f"The {name!r} parameter of {caller} must be {takes}. "
+            f"Got {value!r} instead."
+        )
 
 
 def _is_scalar(X):

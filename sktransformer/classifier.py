@@ -31,7 +31,6 @@ from sklearn.utils import ClassifierTags, check_array, column_or_1d
 from sklearn.utils._param_validation import (
     Interval,
     StrOptions,
-    validate_parameter_constraints,
 )
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets
@@ -47,6 +46,7 @@ from ._tf_memory import released_gradient_registrations
 from ._threads import configure_threads
 from ._validation import (
     DATA_FORMATS,
+    check_params,
     check_series,
     check_series_shape,
     fill_gaps,
@@ -709,7 +709,7 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
 
     def _checked_params(self):
         """Validate the parameters; return them as Python values."""
-        self._validate_params()
+        check_params(self)
         params = {name: to_python(value) for name, value in self.get_params().items()}
         name = type(self).__name__
         for param in ("mlp_units", "stem_filters"):
@@ -1097,11 +1097,7 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         """
         check_is_fitted(self)
         # Read at prediction only, so checked here too (set_params after fit).
-        validate_parameter_constraints(
-            {"test_time_shifts": self._parameter_constraints["test_time_shifts"]},
-            {"test_time_shifts": self.test_time_shifts},
-            caller_name=type(self).__name__,
-        )
+        check_params(self, ["test_time_shifts"])
         X, lengths = self._check_series(X, reset=False)
         # Batches gathered from X: Keras would copy a whole array first.
         batch_size = self.resolved_params_["batch_size"]

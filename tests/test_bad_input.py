@@ -114,6 +114,13 @@ PARAM_CASES = [
     ("bad class_weight", {"class_weight": "auto"}, "'class_weight' parameter"),
     ("class_weight unknown class", {"class_weight": {7: 2.0}}, "not in the training"),
     ("unstratifiable hold-out", {"validation_split": 0.01}, "cannot hold out"),
+    # A bool is an int to Python and to scikit-learn's Interval: refused anyway.
+    ("True epochs", {"epochs": True}, "'epochs' parameter.*Got True"),
+    ("NumPy True batch size", {"batch_size": np.True_}, "'batch_size' parameter"),
+    ("False heads", {"num_heads": False}, "'num_heads' parameter"),
+    ("True members", {"n_members": True}, "'n_members' parameter"),
+    ("True seed", {"random_state": True}, "'random_state' parameter"),
+    ("False shifts", {"test_time_shifts": False}, "'test_time_shifts' parameter"),
 ]
 
 
@@ -127,6 +134,22 @@ def test_bad_parameters_fail_at_fit(params, fragment):
     with pytest.raises(ValueError, match=fragment) as info:
         clf.fit(X, Y)
     _assert_not_from_the_framework(info)
+
+
+def test_booleans_stay_accepted_where_a_parameter_takes_them():
+    clf = TransformerTimeSeriesClassifier(
+        **{**TINY, "early_stopping": np.False_, "verbose": False, "epochs": np.int64(1)}
+    )
+    assert clf.fit(X, Y).predict(X).shape == (len(X),)
+
+
+def test_a_bool_given_after_fit_is_refused_at_prediction(fitted):
+    clf = fitted.set_params(test_time_shifts=True)
+    try:
+        with pytest.raises(ValueError, match="'test_time_shifts' parameter"):
+            clf.predict(X)
+    finally:
+        clf.set_params(test_time_shifts=1)
 
 
 def test_set_params_rejects_unknown_names():
