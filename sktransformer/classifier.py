@@ -883,10 +883,11 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         if sample_weight is None:
             return None
         # Checked again as the network sees them: float32, where 1e300
-        # overflows and 1e-300 vanishes.
-        return _check_sample_weight(
-            sample_weight.astype(np.float32), len(X), input_name
-        )
+        # overflows (an error, not also NumPy's overflow warning) and 1e-300
+        # vanishes.
+        with np.errstate(over="ignore"):
+            sample_weight = sample_weight.astype(np.float32)
+        return _check_sample_weight(sample_weight, len(X), input_name)
 
     def _class_weight_by_code(self, class_weight):
         if not isinstance(class_weight, dict):

@@ -10,6 +10,7 @@ import os
 import pickle
 import random
 import threading
+import warnings
 
 import keras
 import numpy as np
@@ -331,8 +332,11 @@ def test_weights_are_checked_as_the_network_sees_them(
         weights = np.full(len(y), weights)
     elif weights == "class 0 only":
         weights = (y == 0).astype(float)
-    with pytest.raises(ValueError, match=message):
-        _fit(X, y, class_weight=class_weight).fit(X, y, sample_weight=weights)
+    # The error alone: no NumPy overflow warning before it.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(ValueError, match=message):
+            _fit(X, y, class_weight=class_weight).fit(X, y, sample_weight=weights)
 
 
 def test_partial_fit_refuses_other_classes_later(series_data):
