@@ -28,6 +28,8 @@ import keras
 import numpy as np
 from sklearn.utils import check_random_state
 
+from .network import iter_layers
+
 __all__ = ["resolve_seed", "seed_network", "isolated_build", "MAX_SEED"]
 
 #: Seeds are drawn in [0, MAX_SEED).
@@ -40,10 +42,6 @@ _RANDOM_WEIGHTS = (
     ("bias_initializer", "bias"),
     ("embedding_initializer", "embedding"),
 )
-
-#: Public properties through which attention layers expose their projections
-#: (Keras' ``MultiHeadAttention`` and our ``ScalarSelfAttention``).
-_SUBLAYER_PROPERTIES = ("query_dense", "key_dense", "value_dense", "output_dense")
 
 _BUILD_LOCK = threading.Lock()
 
@@ -91,24 +89,6 @@ def isolated_build():
             random.setstate(state)
 
 
-def _layers(model):
-    """Every layer of ``model``, nested ones included (public attributes)."""
-    stack = list(model.layers)
-    seen = set()
-    while stack:
-        layer = stack.pop()
-        if id(layer) in seen:
-            continue
-        seen.add(id(layer))
-        yield layer
-        if isinstance(layer, keras.Model):
-            stack.extend(layer.layers)
-        for name in _SUBLAYER_PROPERTIES:
-            child = getattr(layer, name, None)
-            if isinstance(child, keras.layers.Layer):
-                stack.append(child)
-
-
 def seed_network(model: keras.Model, seed: int) -> keras.Model:
     """Redraw a model's random initial weights and generators from ``seed``.
 
@@ -135,7 +115,7 @@ def seed_network(model: keras.Model, seed: int) -> keras.Model:
     def next_seed():
         return int(seeds.integers(1, MAX_SEED))
 
-    for layer in _layers(model):
+    for layer in iter_layers(model):
         for initializer_name, weight_name in _RANDOM_WEIGHTS:
             initializer = getattr(layer, initializer_name, None)
             weight = getattr(layer, weight_name, None)

@@ -21,6 +21,7 @@ from .builder import (
     TOKENIZERS,
     adapt_network,
     build_transformer_classifier,
+    iter_layers,
     tokenize,
     transformer_encoder,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "ScalarSelfAttention",
     "adapt_network",
     "build_transformer_classifier",
+    "iter_layers",
     "tokenize",
     "transformer_encoder",
 ]

@@ -54,6 +54,7 @@ from .masking import (
 __all__ = [
     "build_transformer_classifier",
     "adapt_network",
+    "iter_layers",
     "transformer_encoder",
     "tokenize",
     "NETWORK_OPTIONS",
@@ -568,13 +569,44 @@ def adapt_network(model, series, lengths=None):
     lengths : array-like of shape (n_series,), optional
         Real steps of each series (all of them when omitted).
     """
-    stack = [model]
+    for layer in iter_layers(model):
+        if isinstance(layer, SeriesStandardization):
+            layer.adapt(series, lengths)
+
+
+#: Public properties through which attention layers expose their projections
+#: (Keras' ``MultiHeadAttention`` and our ``ScalarSelfAttention``).
+_SUBLAYER_PROPERTIES = ("query_dense", "key_dense", "value_dense", "output_dense")
+
+
+def iter_layers(model):
+    """Every layer of ``model``, once each, nested ones included.
+
+    The layers of nested models (the members of an ensemble) and the
+    projections of attention layers (their public ``query_dense``,
+    ``key_dense``, ``value_dense`` and ``output_dense``).
+
+    Examples
+    --------
+    >>> from sktransformer.network import build_transformer_classifier, iter_layers
+    >>> model = build_transformer_classifier((16, 1), 2, n_members=2)
+    >>> sum(layer.name.startswith("member") for layer in iter_layers(model))
+    2
+    """
+    stack = list(model.layers)
+    seen = set()
     while stack:
         layer = stack.pop()
+        if id(layer) in seen:
+            continue
+        seen.add(id(layer))
+        yield layer
         if isinstance(layer, keras.Model):
             stack.extend(layer.layers)
-        elif isinstance(layer, SeriesStandardization):
-            layer.adapt(series, lengths)
+        for name in _SUBLAYER_PROPERTIES:
+            child = getattr(layer, name, None)
+            if isinstance(child, keras.layers.Layer):
+                stack.append(child)
 
 
 def _network_options():
