@@ -19,9 +19,11 @@ import time
 import warnings
 from pathlib import Path
 
+import keras
 import numpy as np
 from sklearn.model_selection import StratifiedKFold
 
+import sktransformer.classifier as _classifier
 from sktransformer import TransformerTimeSeriesClassifier
 from sktransformer._validation import series_lengths
 from sktransformer.benchmark.run import _load_split, equal_length
@@ -33,6 +35,51 @@ from sktransformer.recommended import (
 )
 
 RESULTS = Path(__file__).parent / "results.jsonl"
+
+# Prototype (config "ens-ms"): the members of an ensemble see the series at
+# three scales, stems of one stride-2 stage fewer, the rule's, and one more
+# (shifted down where the rule's is already the deepest).
+_STAGES = (32, 64, 128, 128)
+_build = _classifier.build_transformer_classifier
+
+
+def _multiscale_build(input_shape, n_classes, unequal_lengths=False, **options):
+    members = options.pop("n_members")
+    if members == 1:
+        return _build(input_shape, n_classes, unequal_lengths, **options)
+    from sktransformer.network.builder import _single_network
+    from sktransformer.network.layers import MemberAverage
+
+    s = len(options.pop("stem_filters"))
+    top = min(max(s + 1, 2), len(_STAGES))
+    stems = [_STAGES[:d] for d in range(top - 2, top + 1)]
+    steps, channels = input_shape
+    any_length = unequal_lengths and options["pooling"] == "tokens"
+    inputs = keras.Input(shape=(None if any_length else steps, channels), name="series")
+    outs = [
+        _single_network(
+            input_shape,
+            n_classes,
+            unequal_lengths,
+            name=f"member{k}",
+            stem_filters=stem,
+            **options,
+        )(inputs)
+        for k, stem in enumerate(stems[:members])
+    ]
+    return keras.Model(inputs, MemberAverage(name="probabilities")(outs))
+
+
+def _with_length(X):
+    """Prototype ("len-chan"): log of each series' length as one more channel.
+
+    NaN where the series is padding, so the network's masks are unchanged.
+    """
+    lengths = series_lengths(X)
+    channel = np.full(X.shape[:2] + (1,), np.nan, dtype=X.dtype)
+    for i, length in enumerate(lengths):
+        channel[i, :length] = np.log(length)
+    return np.concatenate([X, channel], axis=2)
 
 
 def _stages(T):
@@ -105,6 +152,19 @@ CONFIGS = {
             : int(min(max(math.floor(math.log2(T / 16)), 1), 4))
         ],
     },
+    # Stem stages from the 10th percentile of the lengths (not the median), and
+    # none where even that is shorter than 32: short series of an
+    # unequal-length set keep 16 tokens too (equal lengths: as "rec").
+    "tok-p10": lambda n, T, k, T10=None: {
+        **recommended_params(),
+        "stem_filters": (32, 64, 128, 128)[
+            : int(min(max(math.floor(math.log2((T10 or T) / 16)), 0), 4))
+        ],
+    },
+    # The recommended network with the log-length as a channel (_with_length).
+    "len-chan": lambda n, T, k: recommended_params(),
+    # Members at three scales (see _multiscale_build).
+    "ens-ms": lambda n, T, k: {**recommended_params(), "n_members": 3},
     # Without "shift": where a feature lies may carry the class (spectra).
     "rec-noshift": lambda n, T, k: {
         **recommended_params(),
@@ -255,11 +315,20 @@ def main():
                     Xv = equal_length(X[val_i].transpose(0, 2, 1))
                     cfg = {}
                 else:
-                    cfg = CONFIGS[name](n, T, k)
+                    if name == "tok-p10":
+                        lengths = series_lengths(X[fit_i])
+                        cfg = CONFIGS[name](n, T, k, int(np.percentile(lengths, 10)))
+                    else:
+                        cfg = CONFIGS[name](n, T, k)
                     clf = TransformerTimeSeriesClassifier(
                         **cfg, random_state=args.seed, n_threads=args.n_threads
                     )
                     Xf, Xv = X[fit_i], X[val_i]
+                    if name == "len-chan":
+                        Xf, Xv = _with_length(Xf), _with_length(Xv)
+                _classifier.build_transformer_classifier = (
+                    _multiscale_build if name == "ens-ms" else _build
+                )
                 tic = time.perf_counter()
                 clf.fit(Xf, y[fit_i])
                 fit_s = time.perf_counter() - tic
