@@ -356,6 +356,10 @@ def to_python(value):
     return value
 
 
+#: Constraint names of scikit-learn's under which True and False are valid.
+_TAKE_BOOLS = ("boolean", "verbose", "no_validation")
+
+
 def check_params(estimator, names=None):
     """Check ``estimator``'s parameters against its ``_parameter_constraints``.
 
@@ -394,16 +398,13 @@ def check_params(estimator, names=None):
     caller = type(estimator).__name__
     validate_parameter_constraints(constraints, params, caller_name=caller)
     for name, value in params.items():
-        allowed = [
-            make_constraint(c)
-            for c in constraints.get(name, ())
-            if c not in ("boolean", "verbose", "no_validation")
-        ]
-        if not isinstance(value, (bool, np.bool_)) or len(allowed) < len(
-            constraints.get(name, ())
-        ):
+        options = constraints.get(name, ())
+        takes_bools = any(
+            c is bool or (isinstance(c, str) and c in _TAKE_BOOLS) for c in options
+        )
+        if not isinstance(value, (bool, np.bool_)) or not options or takes_bools:
             continue
-        described = [str(c) for c in allowed if not c.hidden]
+        described = [str(make_constraint(c)) for c in options]
         takes = (
             f"{', '.join(described[:-1])} or {described[-1]}"
             if len(described) > 1

@@ -7,7 +7,13 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._validation import DATA_FORMATS, check_series, check_series_shape, series_lengths
+from ._validation import (
+    DATA_FORMATS,
+    check_params,
+    check_series,
+    check_series_shape,
+    series_lengths,
+)
 
 __all__ = ["TimeSeriesStandardScaler"]
 
@@ -89,7 +95,7 @@ class TimeSeriesStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstim
         -------
         self : TimeSeriesStandardScaler
         """
-        self._validate_params()
+        check_params(self)
         X = check_series(
             X,
             dtype=(np.float64, np.float32),
