@@ -88,7 +88,7 @@ def test_used_in_sktime_evaluate_next_to_minirocket():
     scores = {}
     for name, clf in {
         "transformer": TransformerClassifier(
-            params={"epochs": 30, "embed_dim": 16}, random_state=0
+            params={"epochs": 30, "embed_dim": 16, "n_members": 1}, random_state=0
         ),
         "minirocket": RocketClassifier(rocket_transform="minirocket", random_state=0),
     }.items():
@@ -109,7 +109,9 @@ def test_used_next_to_aeon_minirocket():
 
     X, y = load_unit_test()
     ours = cross_val_score(
-        TransformerClassifier(params={"epochs": 30, "embed_dim": 16}, random_state=0),
+        TransformerClassifier(
+            params={"epochs": 30, "embed_dim": 16, "n_members": 1}, random_state=0
+        ),
         X,
         y,
         cv=2,

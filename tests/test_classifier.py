@@ -466,14 +466,14 @@ def test_pipeline_with_per_series_scaler(series_data, tiny_params):
     assert is_classifier(pipe)
 
 
-@pytest.mark.parametrize("n_jobs", [1, 2])
-def test_grid_search(series_data, tiny_params, n_jobs):
+def test_grid_search(series_data, tiny_params):
+    # Serial; parallel searches (n_jobs=2, a Dask cluster) are checked against
+    # the serial one in test_robustness.py, test_fit_contract.py and test_dask.py.
     X, y = series_data
     search = GridSearchCV(
         TransformerTimeSeriesClassifier(**tiny_params, random_state=0),
         {"num_heads": [1, 2], "head_size": [2, 4]},
         cv=2,
-        n_jobs=n_jobs,
     )
     search.fit(X, y)
     assert len(search.cv_results_["params"]) == 4
