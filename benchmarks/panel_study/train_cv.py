@@ -114,7 +114,9 @@ REC60 = {
 
 def _full_budget(n, T, k, members):
     """``members`` networks, each with the optimizer steps of one (members x cost)."""
-    one = resolve_auto(recommended_params(), TrainingSet(n, T, 1, k))
+    one = resolve_auto(
+        {**recommended_params(), "n_members": 1}, TrainingSet(n, T, 1, k)
+    )
     return {**recommended_params(), "n_members": members, "epochs": one["epochs"]}
 
 
@@ -133,6 +135,9 @@ CONFIGS = {
     "ens3": lambda n, T, k: {**recommended_params(), "n_members": 3},
     "ens5": lambda n, T, k: {**recommended_params(), "n_members": 5},
     "ens3-full": lambda n, T, k: _full_budget(n, T, k, 3),
+    # The same after n_members became "auto" (3 for small sets): "ens3-full"
+    # then resolved one network's epochs with the ensemble's shared budget.
+    "full3": lambda n, T, k: _full_budget(n, T, k, 3),
     # "ens3" after the stem rule went to 16 tokens (rows of "ens3" are of the
     # 32-token rule).
     "ens3-16": lambda n, T, k: {**recommended_params(), "n_members": 3},
