@@ -11,13 +11,15 @@ from .recommended import configuration_params
 
 __all__ = ["make_estimator", "fast_params", "channels_first"]
 
-# A network small enough for the frameworks' checks (a fit takes a second).
+# A network small enough for the frameworks' checks (a fit takes a second),
+# run eagerly: compiling its steps would take longer than the few steps do.
 _SMALL = {
     "head_size": 4,
     "num_heads": 1,
     "ff_dim": 4,
     "num_transformer_blocks": 1,
     "epochs": 2,
+    "run_eagerly": True,
 }
 
 

@@ -287,6 +287,14 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         default (all cores). TensorFlow fixes its pools when it starts: this
         applies when the fit is the process' first TensorFlow work (as in a
         worker), and warns otherwise.
+    run_eagerly : bool, default=False
+        Run the network's training and prediction steps eagerly (Keras'
+        ``run_eagerly``: op by op, no compiled graph or ``jit``). Each step is
+        slower, but no compilation is paid for and the network's Python code
+        can be stepped through in a debugger; for tiny networks trained for a
+        few steps (tests, smoke runs) it is the faster mode. The results agree
+        with a compiled run's to float rounding. Read at each fit and
+        prediction: it may be changed after ``fit``.
     checkpoint_dir : str, path-like or None, default=None
         If set, the best model so far (by the early-stopping quantity) is
         saved after each improving epoch to a ``.keras`` file unique to the
@@ -415,6 +423,7 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         "ema_momentum": [Interval(Real, 0, 1, closed="neither"), None],
         "test_time_shifts": [Interval(Integral, 1, None, closed="left")],
         "n_threads": [Interval(Integral, 1, None, closed="left"), None],
+        "run_eagerly": ["boolean"],
         "checkpoint_dir": [str, os.PathLike, None],
     }
 
@@ -467,6 +476,7 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         ema_momentum=None,
         test_time_shifts=1,
         n_threads=None,
+        run_eagerly=False,
         checkpoint_dir=None,
     ):
         # Stored untouched, as scikit-learn requires; validated in ``fit``.
@@ -518,6 +528,7 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         self.ema_momentum = ema_momentum
         self.test_time_shifts = test_time_shifts
         self.n_threads = n_threads
+        self.run_eagerly = run_eagerly
         self.checkpoint_dir = checkpoint_dir
 
     # ------------------------------------------------------------------ #
@@ -1041,6 +1052,7 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
             callbacks.append(AtomicModelCheckpoint(self.checkpoint_path_, monitor))
         initial_epoch = len(self.history_.get("loss", ()))
         history = keras.callbacks.History()
+        _set_run_eagerly(self.model_, params["run_eagerly"])
         try:
             self.model_.fit(
                 train,
@@ -1097,8 +1109,8 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
             Probabilities, columns in the order of ``classes_``.
         """
         check_is_fitted(self)
-        # Read at prediction only, so checked here too (set_params after fit).
-        check_params(self, ["test_time_shifts"])
+        # Read at prediction (set_params may change them after fit): checked here.
+        check_params(self, ["test_time_shifts", "run_eagerly"])
         X, lengths = self._check_series(X, reset=False)
         # Batches gathered from X: Keras would copy a whole array first.
         batch_size = self.resolved_params_["batch_size"]
@@ -1109,6 +1121,7 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         if self.test_time_shifts > 1:
             shifts = np.linspace(-MAX_SHIFT, MAX_SHIFT, int(self.test_time_shifts))
         proba = np.zeros((len(X), self.n_classes_), dtype=np.float64)
+        _set_run_eagerly(self.model_, self.run_eagerly)
         for shift in shifts:
             batches = SeriesBatches(
                 X, None, None, np.arange(len(X)), batch_size, shift=shift, **by_length
@@ -1204,6 +1217,14 @@ def _build_training_state(model, input_shape, n_classes=None):
     x = np.zeros((1, *input_shape), np.float32)
     y = np.zeros((1,) if n_classes is None else (1, n_classes), np.float32)
     symbolic_build(data_batch=(x, y, None))
+
+
+def _set_run_eagerly(model, run_eagerly):
+    """Keras' execution mode of ``model`` for its next fit or predict call."""
+    if model.run_eagerly != run_eagerly:
+        model.run_eagerly = run_eagerly
+        # Keras reuses the step functions it made in the other mode.
+        model.train_function = model.test_function = model.predict_function = None
 
 
 def _validation_data_from(fit_params, name):

@@ -76,6 +76,7 @@ def test_defaults_are_the_seed_recipe():
         "ema_momentum": None,
         "test_time_shifts": 1,
         "n_threads": None,
+        "run_eagerly": False,
         "checkpoint_dir": None,
     }
 

@@ -344,3 +344,25 @@ def test_partial_fit_refuses_other_classes_later(series_data):
     clf = _fit(X, y).partial_fit(X, y, classes=[0, 1])
     with pytest.raises(ValueError, match="differs from the classes"):
         clf.partial_fit(X, y, classes=[0, 1, 2])
+
+
+@pytest.mark.parametrize("params", [TINY, {**TINY, **TINY_TOKENISED}])
+def test_an_eager_fit_agrees_with_a_compiled_one(series_data, params):
+    # run_eagerly trades the compilation for slower steps, nothing else: the
+    # same seeded fit gives the same network to float rounding, and the mode
+    # may be switched after fit for prediction and for a warm fit.
+    X, y = series_data
+    params = {**params, "dropout": 0.1, "augmentation": ("shift", "jitter")}
+    compiled = _fit(X, y, **params, random_state=0)
+    eager = _fit(X, y, **params, random_state=0, run_eagerly=True)
+    np.testing.assert_allclose(
+        eager.predict_proba(X), compiled.predict_proba(X), rtol=0, atol=1e-5
+    )
+    eager.set_params(run_eagerly=False)
+    np.testing.assert_allclose(
+        eager.predict_proba(X), compiled.predict_proba(X), rtol=0, atol=1e-5
+    )
+    compiled.set_params(run_eagerly=True).partial_fit(X, y)
+    assert len(compiled.history_["loss"]) == params["epochs"] + 1
+    with pytest.raises(ValueError, match="run_eagerly"):
+        compiled.set_params(run_eagerly="yes").predict(X)
