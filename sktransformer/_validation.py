@@ -64,7 +64,7 @@ def check_series(
     X : array-like of shape (n_series, n_timepoints, n_channels) or \
             (n_series, n_timepoints)
         The series. Lists and any real dtype are accepted; 2D input is taken as
-        univariate.
+        univariate. The masked entries of a NumPy masked array are NaN.
     dtype : numpy dtype, default=np.float32
         dtype of the returned array (no copy if ``X`` already has it).
     ensure_min_samples : int, default=1
@@ -110,7 +110,9 @@ def check_series(
         )
     try:
         if isinstance(X, (list, tuple)):
+            X = [_masked_as_nan(item) for item in X]
             X = _pad_ragged(X, data_format, input_name) if allow_nan else np.asarray(X)
+        X = _masked_as_nan(X)
         kind = getattr(getattr(X, "dtype", None), "kind", None)
         if kind in ("U", "S", "V", "M", "m"):
             raise ValueError(
@@ -154,6 +156,17 @@ def check_series(
     if warn_layout and input_ndim == 3:
         _warn_if_layout_looks_transposed(X, data_format, input_name)
     return (X, input_ndim) if return_input_ndim else X
+
+
+def _masked_as_nan(X):
+    """A masked array of numbers with NaN for its masked entries; else ``X``.
+
+    The masked entries are missing values (or padding), not the data under the
+    mask; the result is a float copy, so the caller's array is left alone.
+    """
+    if isinstance(X, np.ma.MaskedArray) and X.dtype.kind in ("b", "i", "u", "f"):
+        return X.astype(np.float64).filled(np.nan)
+    return X
 
 
 def _pad_ragged(X, data_format, input_name):
@@ -241,8 +254,8 @@ def series_lengths(X, input_name="X"):
     empty = ~observed.any(axis=1)
     if np.any(empty):
         raise ValueError(
-            f"{input_name} has {int(empty.sum())} series with no value at all "
-            f"(only NaN), the first at row {int(np.flatnonzero(empty)[0])}."
+            f"{input_name} has {int(empty.sum())} series with no value at all (no "
+            f"time point, or only NaN), the first at row {np.flatnonzero(empty)[0]}."
         )
     return last.astype(np.int64)
 

@@ -186,6 +186,21 @@ def test_missing_values_inside_series_are_interpolated_and_not_modified():
     assert clf.__sklearn_tags__().input_tags.allow_nan
 
 
+def test_masked_entries_of_a_masked_array_are_missing_values():
+    X, y = ragged(lengths=(20, 30))
+    clf = TransformerTimeSeriesClassifier(**TINY, **TOKENISED["conv"]).fit(X, y)
+    padded = np.concatenate([nan_padded(series, 30) for series in X[:4]])
+    data = np.nan_to_num(padded, nan=0.0)
+    mask = np.isnan(padded)
+    mask[0, 5:8] = True  # gaps inside the first series, padding elsewhere
+    masked = np.ma.masked_array(data.copy(), mask=mask)
+    as_nan = np.where(mask, np.nan, data)
+    expected = clf.predict_proba(as_nan)
+    np.testing.assert_array_equal(clf.predict_proba(masked), expected)
+    np.testing.assert_array_equal(clf.predict_proba(list(masked)), expected)
+    np.testing.assert_array_equal(masked.data, data)  # the caller's array untouched
+
+
 def test_equal_length_series_with_gaps_train_an_equal_length_network():
     X = np.random.default_rng(0).normal(size=(16, 12, 1))
     X[::3, 4] = np.nan
