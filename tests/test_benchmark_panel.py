@@ -104,9 +104,21 @@ def test_runs_of_other_code_or_parameters_are_not_reused(data_home, tmp_path, ca
     capsys.readouterr()
     main(args)
     log = capsys.readouterr().out
-    assert "2 recorded runs came from other code or parameters" in log
+    assert "2 recorded runs came from other code, parameters or machine" in log
     assert "0 recorded, 2 to run" in log
     assert len(read_runs(path)) == 4  # the old rows stay, as history
+
+
+def test_runs_of_another_machine_are_not_reused(monkeypatch):
+    # Fit times in one table must come from one machine: a resumed comparison
+    # on another CPU (or Keras backend) runs everything again.
+    from sktransformer.benchmark import classifiers, report
+
+    pytest.importorskip("sktime", reason='MiniRocket comes with ".[bench]"')
+    here = {spec: classifiers.fingerprint(spec) for spec in (TINY_SPEC, "minirocket")}
+    monkeypatch.setattr(report, "cpu_description", lambda: "64 cores, another CPU")
+    for spec, fingerprint in here.items():
+        assert classifiers.fingerprint(spec) != fingerprint
 
 
 def test_a_csv_of_another_format_is_refused(data_home, tmp_path):

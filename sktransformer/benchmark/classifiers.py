@@ -140,15 +140,22 @@ def fingerprint(spec):
     """A short identifier of the code and parameters a ``--classifiers`` entry runs.
 
     Runs recorded under another fingerprint (older code of this package, or
-    another sktime version) are not reused when a comparison resumes.
+    another sktime version, Keras backend or machine) are not reused when a
+    comparison resumes: the fit times of one table come from one machine.
     """
+    from .report import cpu_description  # (report imports this module)
+
     if is_transformer(spec):
-        code = _package_digest()
+        import keras
+
+        code = f"{_package_digest()} ({keras.backend.backend()})"
     else:
         import sktime
 
         code = f"sktime {sktime.__version__}"
     params = make_classifier(spec, 0).get_params(deep=False)
     params.pop("random_state", None)
-    text = json.dumps([spec, code, params], sort_keys=True, default=repr)
+    text = json.dumps(
+        [spec, code, params, cpu_description()], sort_keys=True, default=repr
+    )
     return hashlib.sha256(text.encode()).hexdigest()[:12]

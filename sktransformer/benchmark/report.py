@@ -319,8 +319,8 @@ def write_report(runs, output_dir, name, *, title, command, log=print):
     return paths
 
 
-def machine_description():
-    """Cores, CPU model and library versions, for the record."""
+def cpu_description():
+    """The number of cores and the CPU model: what fit times depend on most."""
     cpu = platform.processor() or "unknown CPU"
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as f:
@@ -330,6 +330,11 @@ def machine_description():
                     break
     except OSError:
         pass
+    return f"{os.cpu_count()} cores, {cpu}"
+
+
+def machine_description():
+    """Cores, CPU model and library versions, for the record."""
     import keras
     import sklearn
 
@@ -343,4 +348,4 @@ def machine_description():
         mod = sys.modules.get(module)
         if mod is not None:
             versions.append(f"{module} {mod.__version__}")
-    return f"{os.cpu_count()} cores, {cpu}; " + ", ".join(versions)
+    return f"{cpu_description()}; " + ", ".join(versions)

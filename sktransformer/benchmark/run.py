@@ -292,7 +292,10 @@ def run_benchmark(
         elif run.classifier in prints and run.dataset in datasets:
             stale += 1
     if stale:
-        log(f"{stale} recorded runs came from other code or parameters: not reused")
+        log(
+            f"{stale} recorded runs came from other code, parameters or machine: "
+            "not reused"
+        )
     todo = [
         (d, c, s)
         for d in datasets
