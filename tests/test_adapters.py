@@ -61,7 +61,12 @@ def test_configurations_are_reached_by_name(framework, series_data):
     module = pytest.importorskip(f"sktransformer.{framework}")
     X, y = series_data
     X = X.transpose(0, 2, 1)  # the frameworks' (n, channels, timepoints)
-    small = {"epochs": 1, "head_size": 4, "num_transformer_blocks": 1}
+    small = {
+        "epochs": 1,
+        "head_size": 4,
+        "num_transformer_blocks": 1,
+        "run_eagerly": True,
+    }
     seed = module.TransformerClassifier("seed", params=small, random_state=0)
     recommended = module.TransformerClassifier(
         "recommended", params={**small, "embed_dim": 8}, random_state=0

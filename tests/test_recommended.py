@@ -28,6 +28,9 @@ SMALL_RECOMMENDED = {
     # One network: the tests below look at its layers (test_small_training_
     # sets_get_an_ensemble checks n_members="auto").
     "n_members": 1,
+    # These tests are of the rules, not of training: two epochs run faster
+    # than Keras compiles their steps.
+    "run_eagerly": True,
 }
 
 
