@@ -19,9 +19,8 @@ parameter           ``"auto"`` resolves to
                     within ``MIN_EPOCHS``..``MAX_EPOCHS``
 ``warmup_epochs``   5% of ``epochs``
 ``stem_filters``    one stride-2 stage per halving that keeps at least 16
-                    tokens (0 to 4 stages): length 24 -> 24 tokens (no
-                    stage), 80 -> 20, 128 -> 16, 300 -> 19, 500 -> 32,
-                    1,250 -> 79
+                    tokens (1 to 4 stages): length 80 -> 20 tokens, 128 ->
+                    16, 300 -> 19, 500 -> 32, 1,250 -> 79
 ``input_norm``      ``"series"`` when the series' scales span orders of
                     magnitude (the 90th percentile of their standard
                     deviations at least ``SCALE_SPREAD`` times the 10th),
@@ -142,10 +141,12 @@ def _input_norm(data, params):
 
 
 def _stem_filters(data, params):
-    # Series shorter than 2 * MIN_TOKENS get no stage: one token per time
-    # point, embedded by the stem's Dense layer.
+    # At least one stage, even below 2 * MIN_TOKENS time points: without a
+    # convolution, a univariate series is embedded value by value (Dense, then
+    # LayerNorm), which keeps little more than each value's sign. Tried at
+    # stop 23: the sktime/aeon unit-test problem (length 24) fell to chance.
     halvings = math.floor(math.log2(max(data.n_timepoints / MIN_TOKENS, 1)))
-    return STEM_STAGE_FILTERS[: min(halvings, len(STEM_STAGE_FILTERS))]
+    return STEM_STAGE_FILTERS[: min(max(halvings, 1), len(STEM_STAGE_FILTERS))]
 
 
 #: The parameters that accept ``"auto"`` and their rules, in resolution order

@@ -78,7 +78,7 @@ def test_configurations_are_reached_by_name(framework, series_data):
     )
     assert seed.fit(X, y).estimator_.resolved_params_["tokenizer"] == "none"
     fitted = recommended.fit(X, y).estimator_.resolved_params_
-    assert fitted["tokenizer"] == "conv" and fitted["stem_filters"] == ()
+    assert fitted["tokenizer"] == "conv" and fitted["stem_filters"] == (32,)
     with pytest.raises(ValueError, match="Unknown configuration 'FordA'"):
         module.TransformerClassifier("FordA").fit(X, y)
 

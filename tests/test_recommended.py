@@ -135,7 +135,7 @@ def test_series_are_scaled_one_by_one_when_their_scales_span_decades(
 
 @pytest.mark.parametrize(
     ("length", "tokens"),
-    [(12, 12), (31, 31), (32, 16), (80, 20), (128, 16), (300, 19), (1250, 79)],
+    [(24, 12), (80, 20), (128, 16), (300, 19), (500, 32), (1250, 79)],
 )
 def test_tokens_follow_the_length(length, tokens):
     clf = TransformerTimeSeriesClassifier(**SMALL_RECOMMENDED, random_state=0)
@@ -145,12 +145,11 @@ def test_tokens_follow_the_length(length, tokens):
     assert (
         len(clf.resolved_params_["stem_filters"])
         == {
-            12: 0,
-            31: 0,
-            32: 1,
+            24: 1,
             80: 2,
             128: 3,
             300: 4,
+            500: 4,
             1250: 4,
         }[length]
     )
@@ -169,7 +168,7 @@ def test_resolved_values_are_recorded_and_the_parameters_stay_auto(series_data):
         k: expected[k] for k in AUTO_PARAMETERS
     }
     assert resolved["dropout"] == clf.dropout
-    assert resolved["batch_size"] == 16 and resolved["stem_filters"] == ()
+    assert resolved["batch_size"] == 16 and resolved["stem_filters"] == (32,)
     assert len(clf.history_["loss"]) == 2
     # Prediction uses the resolved batch size.
     assert clf.predict_proba(X).shape == (60, 2)
@@ -213,7 +212,9 @@ def test_a_warm_fit_on_other_data_keeps_the_network(series_data):
     clf.fit(X[:20], y[:20])  # fewer series: another batch size, same network
     assert clf.model_.count_params() == weights
     assert clf.resolved_params_["batch_size"] == 16
-    assert {k: clf.resolved_params_[k] for k in NETWORK_OPTIONS}["stem_filters"] == ()
+    assert {k: clf.resolved_params_[k] for k in NETWORK_OPTIONS}["stem_filters"] == (
+        32,
+    )
 
 
 def test_recommended_params_is_a_fresh_copy():
