@@ -19,7 +19,7 @@ from sktransformer.recommended import recommended_params
 # A tiny Transformer, so that a run takes a second.
 TINY_SPEC = (
     "transformer-seed:head_size=4,num_heads=1,ff_dim=2,num_transformer_blocks=1,"
-    "mlp_units=(4,),epochs=1,validation_split=0.0,early_stopping=False"
+    "mlp_units=(4,),epochs=1,validation_split=0.0,early_stopping=False,run_eagerly=True"
 )
 OTHER_SPEC = TINY_SPEC.replace("epochs=1", "epochs=2")
 
@@ -224,3 +224,120 @@ def test_names_with_folders_are_refused(data_home, tmp_path, name):
     with pytest.raises(SystemExit, match="--name must be a file name stem"):
         main(args)
     assert not (tmp_path / "escape.csv").exists()
+
+
+# ------------------------------------------- what adversarial use found (stop 24)
+
+
+def test_runs_on_subsamples_are_not_reused_for_other_sizes(data_home, tmp_path, capsys):
+    out = tmp_path / "out"
+    args = _args(data_home, out, "--classifiers", TINY_SPEC, "--datasets", "Alpha")
+    main([*args, "--train-size", "6", "--test-size", "4"])
+    capsys.readouterr()
+    main(args)  # the full splits: a quick look earlier must not stand for them
+    assert "0 recorded, 1 to run" in capsys.readouterr().out
+    assert [r.n_train for r in read_runs(out / "panel.csv")] == [6, 12]
+    main(args)
+    assert "1 recorded, 0 to run" in capsys.readouterr().out
+
+
+def test_a_row_cut_by_a_crash_is_dropped_and_a_row_without_newline_kept(
+    data_home, tmp_path, capsys
+):
+    out = tmp_path / "out"
+    args = _args(data_home, out, "--classifiers", TINY_SPEC)
+    main(args)
+    path = out / "panel.csv"
+    text = path.read_text()
+    path.write_text(text.rstrip("\r\n"))  # complete, but no line end
+    capsys.readouterr()
+    main(args)
+    assert "2 recorded, 0 to run" in capsys.readouterr().out
+    path.write_text(text[: -len(text.splitlines()[-1]) // 2 - 2])  # cut mid-row
+    main(args)
+    log = capsys.readouterr().out
+    assert "dropped an incomplete last row" in log and "1 recorded, 1 to run" in log
+    runs = read_runs(path)  # the new row on a line of its own
+    assert [(r.dataset, r.accuracy is not None) for r in runs] == [
+        ("Alpha", True),
+        ("Beta", True),
+    ]
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (lambda row: row.replace(",0,", ",zero,", 1), "line 2: column 'seed'"),
+        (lambda row: row + ",extra", "line 2: 18 fields"),
+    ],
+    ids=["not-a-number", "extra-field"],
+)
+def test_a_malformed_row_names_its_line(data_home, tmp_path, edit, message):
+    out = tmp_path / "out"
+    args = _args(data_home, out, "--classifiers", TINY_SPEC)
+    main(args)
+    path = out / "panel.csv"
+    header, first, *rest = path.read_text().splitlines()
+    path.write_text("\n".join([header, edit(first), *rest]) + "\n")
+    with pytest.raises(SystemExit, match=message):
+        main(args)
+
+
+def test_rows_of_concurrent_comparisons_share_one_header(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sktransformer.benchmark.run import _append
+
+    for attempt in range(5):
+        path = tmp_path / f"shared{attempt}.csv"
+        runs = [Run("Alpha", TINY_SPEC, seed, accuracy=0.5) for seed in range(8)]
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(lambda run, path=path: _append(path, run), runs))
+        assert sorted(r.seed for r in read_runs(path)) == list(range(8))
+
+
+@pytest.mark.parametrize(
+    "more, message",
+    [
+        (["--datasets", "Alpha", "../x"], "Invalid UCR problem name '../x'"),
+        (["--classifiers", TINY_SPEC + ",bogus=1"], "bogus"),
+        (["--classifiers", TINY_SPEC + ",random_state=3"], "random_state is set by"),
+        (["--train-size", "1"], "--train-size 1 is too small"),
+        (["--record", "no/such/folder/RESULTS.md"], "--record"),
+    ],
+    ids=["name", "unknown-parameter", "random-state", "train-size", "record"],
+)
+def test_bad_commands_stop_before_any_fit_with_a_clear_message(
+    data_home, tmp_path, capsys, more, message
+):
+    out = tmp_path / "out"
+    with pytest.raises(SystemExit, match=message.replace("(", r"\(")):
+        main(_args(data_home, out, *more))
+    assert "accuracy" not in capsys.readouterr().out  # nothing was fitted
+    assert not (out / "panel.csv").exists()
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "x"])
+def test_sizes_must_be_positive_integers(data_home, tmp_path, capsys, value):
+    with pytest.raises(SystemExit):
+        main(_args(data_home, tmp_path / "out", "--train-size", value))
+    assert "--train-size" in capsys.readouterr().err
+
+
+def test_an_output_dir_that_is_a_file_is_refused(data_home, tmp_path):
+    (tmp_path / "out").write_text("")
+    with pytest.raises(SystemExit, match="is a file, not a folder"):
+        main(_args(data_home, tmp_path / "out"))
+
+
+def test_a_pipe_in_a_classifier_entry_keeps_the_table(data_home, tmp_path):
+    spec = TINY_SPEC + ",augmentation=('shift',)"
+    runs = [
+        Run(d, c, 0, accuracy=0.5, fit_seconds=1.0, predict_seconds=0.1, n_train=4)
+        for d in ("Alpha", "Beta")
+        for c in (spec, "a|b")
+    ]
+    report = markdown_report(runs, title="t", command="c")
+    rows = [line for line in report.splitlines() if line.startswith("| Alpha |")]
+    assert rows and all(line.count(" | ") == rows[0].count(" | ") for line in rows)
+    assert "a\\|b" in report

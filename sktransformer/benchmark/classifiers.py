@@ -84,13 +84,21 @@ def make_classifier(spec, seed):
     (:func:`sktransformer.recommended.configuration_params`).
     """
     name, overrides = parse_classifier(spec)
+    if "random_state" in overrides:
+        raise SystemExit(
+            f"{spec!r}: random_state is set by the comparison (seeds 0 .. "
+            "--repeats - 1); remove it from the entry."
+        )
     configuration = name.removeprefix("transformer-")
     if name == configuration or configuration not in CONFIGURATIONS:
         return _make_sktime_classifier(name, seed, overrides)
     params = configuration_params(configuration)
     params.update(overrides)
     params.update(data_format="channels_first", random_state=seed)
-    return TransformerTimeSeriesClassifier(**params)
+    try:
+        return TransformerTimeSeriesClassifier(**params)
+    except TypeError as exc:  # an unknown parameter name
+        raise SystemExit(f"{spec!r}: {exc}") from None
 
 
 def _require_sktime():
@@ -120,9 +128,12 @@ def _make_sktime_classifier(name, seed, overrides):
         )
     cls = found[name]
     try:
-        return cls(random_state=seed, **overrides)
-    except TypeError:
-        return cls(**overrides)
+        try:
+            return cls(random_state=seed, **overrides)
+        except TypeError:
+            return cls(**overrides)  # a classifier without random_state
+    except TypeError as exc:  # an unknown parameter name
+        raise SystemExit(f"{name!r}: {exc}") from None
 
 
 @cache

@@ -9,9 +9,19 @@ from pathlib import Path
 
 from .classifiers import BUILTIN_CLASSIFIERS, DEFAULT_CLASSIFIERS
 from .report import machine_description, markdown_report, write_report
-from .run import PANELS, run_benchmark
+from .run import PANELS, BenchmarkError, run_benchmark
 
 __all__ = ["main"]
+
+
+def _at_least_one(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected at least 1, got {value}")
+    return value
 
 
 def _parser():
@@ -41,15 +51,27 @@ def _parser():
         "transformer-recommended:epochs=5 InceptionTimeClassifier:n_epochs=20 "
         f"(default: {' '.join(DEFAULT_CLASSIFIERS)})",
     )
-    parser.add_argument("--repeats", type=int, default=1, help="seeds per run (1)")
+    parser.add_argument(
+        "--repeats", type=_at_least_one, default=1, help="seeds per run (1)"
+    )
     parser.add_argument(
         "--time-budget",
         type=float,
         default=None,
         help="seconds for this invocation; later runs are left for a restart",
     )
-    parser.add_argument("--train-size", type=int, default=None)
-    parser.add_argument("--test-size", type=int, default=None)
+    parser.add_argument(
+        "--train-size",
+        type=_at_least_one,
+        default=None,
+        help="a stratified subsample of the training series, for quick runs",
+    )
+    parser.add_argument(
+        "--test-size",
+        type=_at_least_one,
+        default=None,
+        help="a stratified subsample of the test series",
+    )
     parser.add_argument("--data-home", default=None)
     parser.add_argument("--output-dir", default="benchmarks/results")
     parser.add_argument(
@@ -67,8 +89,6 @@ def _parser():
 def main(argv=None):
     """Run the comparison command; return its runs."""
     args = _parser().parse_args(argv)
-    if args.repeats < 1:
-        raise SystemExit(f"--repeats must be at least 1, got {args.repeats}")
     if args.panel:
         datasets, default_name = PANELS[args.panel], args.panel
     else:
@@ -81,20 +101,31 @@ def main(argv=None):
             "use --output-dir for the folder."
         )
     output_dir = Path(args.output_dir)
+    if output_dir.exists() and not output_dir.is_dir():
+        raise SystemExit(f"--output-dir {str(output_dir)!r} is a file, not a folder.")
+    if args.record and (
+        Path(args.record).is_dir() or not Path(args.record).parent.is_dir()
+    ):
+        raise SystemExit(
+            f"--record {args.record!r} must be a markdown file in an existing folder."
+        )
     output_dir.mkdir(parents=True, exist_ok=True)
     csv_path = output_dir / f"{name}.csv"
     print(machine_description(), flush=True)
-    runs = run_benchmark(
-        datasets,
-        args.classifiers,
-        repeats=args.repeats,
-        csv_path=csv_path,
-        time_budget=args.time_budget,
-        train_size=args.train_size,
-        test_size=args.test_size,
-        data_home=args.data_home,
-        log=lambda message: print(message, flush=True),
-    )
+    try:
+        runs = run_benchmark(
+            datasets,
+            args.classifiers,
+            repeats=args.repeats,
+            csv_path=csv_path,
+            time_budget=args.time_budget,
+            train_size=args.train_size,
+            test_size=args.test_size,
+            data_home=args.data_home,
+            log=lambda message: print(message, flush=True),
+        )
+    except BenchmarkError as exc:
+        raise SystemExit(f"error: {exc}") from exc
     command = "python -m sktransformer.benchmark " + shlex.join(
         argv if argv is not None else sys.argv[1:]
     )

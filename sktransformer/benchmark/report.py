@@ -108,6 +108,11 @@ def _f(value, spec):
     return "" if value is None or value != value else format(value, spec)
 
 
+def _cell(text):
+    """``text`` in a Markdown table cell (a ``|`` in a classifier entry)."""
+    return str(text).replace("|", "\\|")
+
+
 def markdown_report(runs, *, title, command):
     """The comparison as Markdown: per-problem table, summary, wins/ties/losses."""
     datasets, classifiers, acc = accuracy_matrix(runs)
@@ -157,10 +162,10 @@ def markdown_report(runs, *, title, command):
             "",
         ]
     head = ["problem", "train", "length", "classes", "majority"]
-    head += [f"{c}" for c in classifiers]
-    head += [f"fit s {c}" for c in classifiers]
-    head += [f"predict s {c}" for c in classifiers]
-    head += [f"padding {c}" for c in padded]
+    head += [_cell(c) for c in classifiers]
+    head += [f"fit s {_cell(c)}" for c in classifiers]
+    head += [f"predict s {_cell(c)}" for c in classifiers]
+    head += [f"padding {_cell(c)}" for c in padded]
     padding = {(r.dataset, r.classifier): r.padding for r in runs}
     out += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for i, d in enumerate(datasets):
@@ -188,7 +193,7 @@ def markdown_report(runs, *, title, command):
     rows = summary_rows(runs)
     for row in rows:
         out.append(
-            f"| {row['classifier']} | {row['problems']} "
+            f"| {_cell(row['classifier'])} | {row['problems']} "
             f"| {_f(row['mean_accuracy'], '.4f')} | {_f(row['mean_rank'], '.2f')} "
             f"| {_f(row['fit_seconds'], '.1f')} | {_f(row['predict_seconds'], '.1f')} |"
         )
@@ -209,7 +214,8 @@ def markdown_report(runs, *, title, command):
             worst = int(np.argmin(diff))
             ratio = np.sum(fit[:, ja]) / max(np.sum(fit[:, jb]), 1e-12)
             out.append(
-                f"| {a} | {b} | {wins} / {ties} / {losses} | {np.mean(diff):+.4f} "
+                f"| {_cell(a)} | {_cell(b)} | {wins} / {ties} / {losses} "
+                f"| {np.mean(diff):+.4f} "
                 f"| {diff[worst]:+.4f} ({datasets[worst]}) | {ratio:.1f} |"
             )
     return "\n".join(out) + "\n"

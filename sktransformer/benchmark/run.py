@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import csv
+import hashlib
+import io
+import math
 import os
+import secrets
 import time
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -13,10 +17,17 @@ from sklearn.metrics import accuracy_score
 from sklearn.model_selection import train_test_split
 
 from .._validation import fill_gaps, series_lengths
-from ..datasets import load_archive, load_ucr, read_ts, ucr_path
+from ..datasets import _check_name, load_archive, load_ucr, read_ts, ucr_path
 from .classifiers import fingerprint, make_classifier
 
-__all__ = ["PANELS", "Run", "run_benchmark", "read_runs", "load_problem"]
+__all__ = [
+    "PANELS",
+    "Run",
+    "BenchmarkError",
+    "run_benchmark",
+    "read_runs",
+    "load_problem",
+]
 
 #: Named panels of UCR problems (``--panel``).
 PANELS = {
@@ -98,29 +109,108 @@ _TYPES = {
 _OLD_COLUMNS = _COLUMNS[:-2]
 
 
+def _int(value):
+    number = float(value)  # "28.0" too, as a spreadsheet may write it
+    if not number.is_integer():
+        raise ValueError(f"{value!r} is not an integer")
+    return int(number)
+
+
+def _converters():
+    return {key: (_int if kind is int else kind) for key, kind in _TYPES.items()}
+
+
+def _csv_rows(path):
+    """The header and rows of a comparison CSV, and whether it ends a line."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise SystemExit(
+            f"{path} is not a comparison CSV (not UTF-8 text: {exc}); choose "
+            "another --name or --output-dir, or move the file away."
+        ) from None
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    return rows, text.endswith(("\n", "\r"))
+
+
+def _run_of(row, header, path, line):
+    """The :class:`Run` of one CSV row; SystemExit naming the line if malformed."""
+    if len(row) != len(header):
+        raise SystemExit(
+            f"{path}, line {line}: {len(row)} fields, expected {len(header)} "
+            f"({', '.join(header)}). Fix or delete that line, or move the file "
+            "away."
+        )
+    values, convert = {}, _converters()
+    for key, value in zip(header, row, strict=True):
+        if key not in convert or value == "":
+            values[key] = None if key in convert else value
+            continue
+        try:
+            values[key] = convert[key](value)
+        except ValueError:
+            raise SystemExit(
+                f"{path}, line {line}: column {key!r} holds {value!r}, expected "
+                f"{'an integer' if convert[key] is _int else 'a number'}. Fix or "
+                "delete that line, or move the file away."
+            ) from None
+    return Run(**values)
+
+
 def read_runs(path):
-    """The runs recorded in a comparison CSV (an empty list if it does not exist)."""
+    """The runs recorded in a comparison CSV (an empty list if it does not exist).
+
+    A malformed row ends the program with a message naming its line; an
+    incomplete last row (a write interrupted by a crash) is one too, unless
+    the comparison command, which drops it when it resumes, reads the file.
+    """
     path = Path(path)
     if not path.exists() or path.stat().st_size == 0:
         return []
-    with open(path, newline="", encoding="utf-8") as f:
-        reader = csv.DictReader(f)
-        if reader.fieldnames not in (_COLUMNS, _OLD_COLUMNS):
-            raise SystemExit(
-                f"{path} was not written by this version of the comparison (its "
-                f"columns are {reader.fieldnames}, expected {_COLUMNS}); choose "
-                "another --name or --output-dir, or move the file away."
-            )
-        runs = []
-        for row in reader:
-            values = {
-                key: (_TYPES[key](value) if value != "" else None)
-                if key in _TYPES
-                else value
-                for key, value in row.items()
-            }
-            runs.append(Run(**values))
-    return runs
+    rows, _ = _csv_rows(path)
+    header = rows[0] if rows else []
+    if header not in (_COLUMNS, _OLD_COLUMNS):
+        raise SystemExit(
+            f"{path} was not written by this version of the comparison (its "
+            f"columns are {header}, expected {_COLUMNS}); choose "
+            "another --name or --output-dir, or move the file away."
+        )
+    return [
+        _run_of(row, header, path, line)
+        for line, row in enumerate(rows[1:], start=2)
+        if row  # blank lines
+    ]
+
+
+def _repair_tail(path, log):
+    """Make ``path`` end with a whole row: a crash may have cut the last one.
+
+    A last row without its line end is kept if it is complete (a file edited
+    by hand), else dropped: the file is rewritten without it, atomically.
+    """
+    path = Path(path)
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    rows, ends_a_line = _csv_rows(path)
+    if ends_a_line:
+        return
+    header, last = rows[0], rows[-1]
+    try:
+        complete = len(rows) > 1 and _run_of(last, header, path, len(rows)) is not None
+    except SystemExit:
+        complete = False
+    if complete:
+        with open(path, "a", newline="", encoding="utf-8") as f:
+            f.write("\r\n")
+        return
+    log(
+        f"{path}: dropped an incomplete last row (a write interrupted by a crash): "
+        f"{','.join(last)[:80]!r}"
+    )
+    tmp = path.with_name(f".{path.name}.repair")
+    with open(tmp, "w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows(rows[:-1] if len(rows) > 1 else [])
+    os.replace(tmp, path)
 
 
 def _upgrade(path):
@@ -140,21 +230,51 @@ def _upgrade(path):
 
 
 def _append(path, run):
-    """Append one row, with the header first in a new file; flushed to disk."""
+    """Append one row, with the header first in a new file; flushed to disk.
+
+    The row is one write to a file opened for appending, so rows of two
+    comparisons sharing a CSV never interleave; a new file gets its header
+    atomically (:func:`_create_with_header`).
+    """
     path = Path(path)
-    new = not path.exists() or path.stat().st_size == 0
+    if not path.exists() or path.stat().st_size == 0:
+        _create_with_header(path)
+    row = {k: ("" if v is None else v) for k, v in asdict(run).items()}
+    text = io.StringIO()
+    csv.DictWriter(text, fieldnames=_COLUMNS).writerow(row)
     with open(path, "a", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=_COLUMNS)
-        if new:
-            writer.writeheader()
-        writer.writerow({k: ("" if v is None else v) for k, v in asdict(run).items()})
+        f.write(text.getvalue())
         f.flush()
         os.fsync(f.fileno())
 
 
-def _subsample(X, y, size, seed):
+def _create_with_header(path):
+    """Create ``path`` holding the header, unless another process just did."""
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.header")
+    with open(tmp, "w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerow(_COLUMNS)
+    try:
+        os.link(tmp, path)  # atomic: fails if the file appeared meanwhile
+    except FileExistsError:
+        if path.stat().st_size == 0:  # an empty file: give it the header
+            os.replace(tmp, path)
+    except OSError:  # a file system without hard links
+        if not path.exists() or path.stat().st_size == 0:
+            os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _subsample(X, y, size, seed, option):
     if size is None or size >= len(y):
         return X, y
+    n_classes = len(np.unique(y))
+    if size < n_classes:
+        raise ValueError(
+            f"{option} {size} is too small: a stratified subsample of these "
+            f"{len(y)} series needs at least one of each of their {n_classes} "
+            "classes."
+        )
     X, _, y, _ = train_test_split(X, y, train_size=size, stratify=y, random_state=seed)
     return X, y
 
@@ -168,10 +288,9 @@ def load_problem(dataset, *, train_size=None, test_size=None, data_home=None):
     missing values are NaN (see :func:`equal_length` for classifiers that
     need neither).
     """
-    X_train, y_train = _load_split(dataset, "train", data_home)
-    X_test, y_test = _load_split(dataset, "test", data_home)
-    X_train, y_train = _subsample(X_train, y_train, train_size, 0)
-    X_test, y_test = _subsample(X_test, y_test, test_size, 0)
+    (X_train, y_train), (X_test, y_test) = _load_splits(dataset, data_home)
+    X_train, y_train = _subsample(X_train, y_train, train_size, 0, "--train-size")
+    X_test, y_test = _subsample(X_test, y_test, test_size, 0, "--test-size")
     width = max(X_train.shape[1], X_test.shape[1])
     X_train, X_test = (
         np.ascontiguousarray(
@@ -186,13 +305,20 @@ def load_problem(dataset, *, train_size=None, test_size=None, data_home=None):
     return X_train, y_train, X_test, y_test
 
 
-def _load_split(dataset, split, data_home):
-    if ucr_path(dataset, split, data_home).is_file():
-        return load_ucr(dataset, split, data_home=data_home, download=False)
-    bundled = _bundled_ts(dataset, split)
-    if bundled is not None:
-        return read_ts(bundled)
-    return load_archive(dataset, split, data_home=data_home)
+def _load_splits(dataset, data_home):
+    """Both splits of ``dataset``, from one source.
+
+    The UCR TSV layout when either split is there (the other is then
+    downloaded, or the error says where to put it), else ``.ts`` files bundled
+    with aeon or sktime, else the archive.
+    """
+    splits = ("train", "test")
+    if any(ucr_path(dataset, split, data_home).is_file() for split in splits):
+        return [load_ucr(dataset, split, data_home=data_home) for split in splits]
+    bundled = [_bundled_ts(dataset, split) for split in splits]
+    if None not in bundled:
+        return [read_ts(path) for path in bundled]
+    return [load_archive(dataset, split, data_home=data_home) for split in splits]
 
 
 def _bundled_ts(dataset, split):
@@ -280,14 +406,20 @@ def run_benchmark(
         The runs of this comparison (reused and new), in problem, classifier,
         seed order; runs not done (time budget) are absent.
     """
-    datasets, classifiers = list(datasets), list(classifiers)
-    prints = {spec: fingerprint(spec) for spec in classifiers}
+    # Each once, in the order given; every name checked before the first fit.
+    try:
+        datasets = [_check_name(d) for d in dict.fromkeys(datasets)]
+    except ValueError as exc:
+        raise BenchmarkError(str(exc)) from None
+    classifiers = list(dict.fromkeys(classifiers))
+    prints = {spec: _fingerprint(spec, train_size, test_size) for spec in classifiers}
     recorded = {}
     stale = 0
     if csv_path is not None and Path(csv_path).exists():
+        _repair_tail(csv_path, log)
         _upgrade(csv_path)
     for run in read_runs(csv_path) if csv_path is not None else []:
-        if prints.get(run.classifier) == run.fingerprint and run.accuracy is not None:
+        if prints.get(run.classifier) == run.fingerprint and _finished(run):
             recorded[run.dataset, run.classifier, run.seed] = run
         elif run.classifier in prints and run.dataset in datasets:
             stale += 1
@@ -316,9 +448,12 @@ def run_benchmark(
                 recorded[dataset, c, s] for c in classifiers for s in range(repeats)
             ]
             continue
-        X_train, y_train, X_test, y_test = load_problem(
-            dataset, train_size=train_size, test_size=test_size, data_home=data_home
-        )
+        try:
+            X_train, y_train, X_test, y_test = load_problem(
+                dataset, train_size=train_size, test_size=test_size, data_home=data_home
+            )
+        except (OSError, ValueError, ImportError) as exc:
+            raise BenchmarkError(f"cannot load {dataset}: {exc}") from exc
         lengths = series_lengths(X_train.transpose(0, 2, 1))
         shape = {
             "n_train": len(y_train),
@@ -342,11 +477,13 @@ def run_benchmark(
                 try:
                     _fit_and_score(run, X_train, y_train, X_test, y_test)
                 except Exception as exc:  # one failed run does not stop the panel
-                    run.note = f"failed: {type(exc).__name__}: {exc}"[:300]
+                    # One line of the CSV (and of the log) per run.
+                    message = " ".join(f"{type(exc).__name__}: {exc}".split())
+                    run.note = f"failed: {message}"[:300]
                     log(f"{dataset} {spec} seed {seed}: {run.note}; retried on restart")
                 if csv_path is not None:
                     _append(csv_path, run)
-                if run.accuracy is None:
+                if not _finished(run):
                     continue
                 runs.append(run)
                 elapsed = time.perf_counter() - start
@@ -359,6 +496,28 @@ def run_benchmark(
                     + f" ({elapsed / 60:.1f} min, about {left / 60:.0f} min left)"
                 )
     return runs
+
+
+class BenchmarkError(ValueError):
+    """A comparison that cannot go on (a problem that cannot be loaded)."""
+
+
+def _fingerprint(spec, train_size, test_size):
+    """:func:`fingerprint` of ``spec``, and the subsample sizes if any.
+
+    Runs on subsamples (``--train-size``, ``--test-size``) are never reused for
+    other sizes, nor for the full splits, whose fingerprints stay those of
+    the runs recorded before sizes were part of it.
+    """
+    base = fingerprint(spec)
+    if train_size is None and test_size is None:
+        return base
+    text = f"{base} train_size={train_size} test_size={test_size}"
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def _finished(run):
+    return run.accuracy is not None and math.isfinite(run.accuracy)
 
 
 def _fit_and_score(run, X_train, y_train, X_test, y_test):
