@@ -20,6 +20,7 @@ import contextlib
 import hashlib
 import os
 import re
+import secrets
 import shutil
 import tempfile
 import urllib.parse
@@ -320,8 +321,35 @@ def read_ts(path, *, dtype=np.float32):
         The class labels as the file has them (strings).
     """
     _check_dtype(dtype)
-    series, y = _ts_reader()(Path(path))
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} is not a file.")
+    if path.suffix != ".ts":
+        # aeon's parser adds ".ts" to a name without it: read a copy so named.
+        with tempfile.TemporaryDirectory() as folder:
+            copy = Path(folder) / f"{path.name}.ts"
+            shutil.copyfile(path, copy)
+            series, y = _ts_reader()(copy)
+    else:
+        series, y = _ts_reader()(path)
+    _check_ts_content(series, y, path)
     return _pad(series, dtype, path), np.asarray(y)
+
+
+def _check_ts_content(series, y, path):
+    """A labelled problem: one label per series, each with values."""
+    if len(y) != len(series):
+        raise ValueError(
+            f"{path} holds {len(series)} series but {len(y)} class labels: "
+            "expected a labelled classification problem (@classLabel true, the "
+            "label last on each line)."
+        )
+    empty = [i for i, s in enumerate(series) if s.ndim != 2 or 0 in s.shape]
+    if empty:
+        raise ValueError(
+            f"{path}: series {empty[0]} holds no values (is its class label "
+            "missing? A file with @timeStamps true cannot be read either)."
+        )
 
 
 def _archive_missing(path, url, reason):
@@ -339,26 +367,33 @@ def _download_archive(url, path):
     """Download ``url`` (a zip); extract its missing ``.ts`` files next to ``path``."""
     folder, name = path.parent, path.parent.name
     members = [f"{name}_{tag}.ts" for tag in _SPLITS.values()]
+    existed = folder.is_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    # A private folder: concurrent loads never see each other's zip.
-    with tempfile.TemporaryDirectory(prefix=".download-", dir=folder) as tmp:
-        archive = Path(tmp) / f"{name}.zip"
-        _download(
-            url,
-            archive,
-            check=lambda f: _check_zip(f, members, url),
-            missing=lambda reason: _archive_missing(path, url, reason),
-        )
-        for member in members:
-            if not (folder / member).is_file():
-                _extract(archive, member, folder / member, url)
-                _record_sha256(folder / member)
+    try:
+        # A private folder: concurrent loads never see each other's zip.
+        with tempfile.TemporaryDirectory(prefix=".download-", dir=folder) as tmp:
+            archive = Path(tmp) / f"{name}.zip"
+            _download(
+                url,
+                archive,
+                check=lambda f: _check_zip(f, members, url),
+                missing=lambda reason: _archive_missing(path, url, reason),
+            )
+            for member in members:
+                if not (folder / member).is_file():
+                    _extract(archive, member, folder / member, url)
+                    _record_sha256(folder / member)
+    finally:
+        if not existed:
+            _remove_if_empty(folder)
 
 
 def _check_zip(path, members, url):
     try:
         with zipfile.ZipFile(path) as archive:
-            found = {Path(n).name for n in archive.namelist()}
+            found = {
+                Path(i.filename).name for i in archive.infolist() if not i.is_dir()
+            }
     except zipfile.BadZipFile:
         found = None
     if found is None or not set(members) <= found:
@@ -372,30 +407,61 @@ def _check_zip(path, members, url):
 def _extract(archive, member, target, url):
     """Extract ``member`` (found by file name) to ``target``, atomically."""
     with zipfile.ZipFile(archive) as zf:
-        entries = [n for n in zf.namelist() if Path(n).name == member]
+        entries = [
+            i.filename
+            for i in zf.infolist()
+            if not i.is_dir() and Path(i.filename).name == member
+        ]
         entry = min(entries, key=lambda n: n.count("/"))  # the shallowest
-        with _atomic_file(target) as tmp:
+        with _atomic_file(target, suffix=".ts") as tmp:
             try:
                 with zf.open(entry) as src, open(tmp, "wb") as out:
                     shutil.copyfileobj(src, out)
             except zipfile.BadZipFile as exc:
                 raise ValueError(f"{member} in {url} is corrupt: {exc}") from None
             _verify_sha256(Path(tmp), target, source=url)
+            try:  # nothing is kept that would fail every later load
+                read_ts(tmp)
+            except ValueError as exc:
+                reason = str(exc).replace(str(tmp), member)
+                raise ValueError(f"Nothing was kept from {url}: {reason}") from None
 
 
 @contextlib.contextmanager
-def _atomic_file(target):
-    """A temporary path next to ``target``, moved there if the block succeeds."""
-    fd, tmp = tempfile.mkstemp(
-        prefix=f".{target.name}.", suffix=".part", dir=target.parent
-    )
-    os.close(fd)
+def _atomic_file(target, suffix=""):
+    """A temporary path next to ``target``, moved there if the block succeeds.
+
+    The file gets the permissions of any new file (the umask's), not a
+    temporary file's owner-only ones.
+    """
+    tmp = target.parent / f".{target.name}.{secrets.token_hex(8)}.part{suffix}"
+    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
     try:
-        yield tmp
+        yield str(tmp)
         os.replace(tmp, target)  # atomic: readers see the old or the whole file
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def _umask():
+    """The process' umask (read without changing it where the system allows)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _remove_if_empty(folder):
+    """Remove ``folder`` if a failed load left it empty (never anything else)."""
+    with contextlib.suppress(OSError):
+        folder.rmdir()
 
 
 # ---------------------------------------------------------------- downloads
@@ -417,10 +483,17 @@ def _download(url, path, check, missing):
         retry_if_failed=0 if url.startswith("file://") else _HTTP_RETRIES,
     )
     downloader = _vetted(_downloader(url), path, url, check)
+    existed = path.parent.is_dir()
     try:
         fetcher.fetch(path.name, downloader=downloader)
-    except OSError as exc:  # requests' errors are OSErrors too
-        raise FileNotFoundError(missing(exc)) from exc
+    except BaseException as exc:
+        if not existed:
+            _remove_if_empty(path.parent)
+        if isinstance(exc, OSError):  # requests' errors are OSErrors too
+            raise FileNotFoundError(missing(exc)) from exc
+        raise
+    # pooch writes through a temporary file, readable by its owner only.
+    os.chmod(path, 0o666 & ~_umask())
 
 
 def _downloader(url):
@@ -468,12 +541,45 @@ def _listed_name(line):
     return match[2] if match else None
 
 
+def _sums_lines(sums):
+    """The lines of the checksums file ``sums`` (none if it does not exist)."""
+    try:
+        return sums.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return []
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(
+            f"{sums} cannot be read as a checksums file ({exc}): it holds the "
+            "SHA-256 of the files next to it, one 'sha256  name' line each. "
+            "Delete it (it is written anew on the next download) or repair it."
+        ) from None
+
+
+@contextlib.contextmanager
+def _sums_lock(folder):
+    """One writer of ``folder``'s checksums file at a time.
+
+    An advisory lock on the folder itself (no lock file is left behind), where
+    the system has ``flock`` and allows it on folders; else no lock.
+    """
+    try:
+        import fcntl
+
+        fd = os.open(folder, os.O_RDONLY)
+    except (ImportError, OSError):
+        yield
+        return
+    try:
+        with contextlib.suppress(OSError):
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # (releases the lock)
+
+
 def _read_sums(folder):
     """``{file name: sha256}`` from ``folder/SHA256SUMS`` (empty if absent)."""
-    try:
-        lines = (Path(folder) / _SUMS).read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        return {}
+    lines = _sums_lines(Path(folder) / _SUMS)
     matches = (_SUMS_LINE.fullmatch(line) for line in lines)
     return {m[2]: m[1].lower() for m in matches if m}
 
@@ -526,14 +632,12 @@ def _verify_sha256(file, target=None, source=None):
 def _record_sha256(path):
     """Set ``path``'s line in its folder's ``SHA256SUMS`` (written atomically)."""
     sums = path.parent / _SUMS
-    try:
-        lines = sums.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        lines = []
-    kept = [line for line in lines if _listed_name(line) != path.name]
-    kept.append(f"{_sha256(path)}  {path.name}")
-    with _atomic_file(sums) as tmp:
-        Path(tmp).write_text("\n".join(kept) + "\n", encoding="utf-8")
+    with _sums_lock(path.parent):  # concurrent loads: no line lost
+        lines = _sums_lines(sums)
+        kept = [line for line in lines if _listed_name(line) != path.name]
+        kept.append(f"{_sha256(path)}  {path.name}")
+        with _atomic_file(sums) as tmp:
+            Path(tmp).write_text("\n".join(kept) + "\n", encoding="utf-8")
 
 
 # ---------------------------------------------------------------- parsing

@@ -1,9 +1,12 @@
 """Loading UCR TSV and archive .ts problems: data home, downloads, checks, NaN."""
 
 import importlib
+import os
 import shutil
+import stat
 import sys
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +15,7 @@ import pytest
 
 import sktransformer
 from sktransformer import datasets
-from sktransformer.datasets import get_data_home, load_archive, load_ucr
+from sktransformer.datasets import get_data_home, load_archive, load_ucr, read_ts
 
 from .conftest import FORDA as SHARED
 from .conftest import requires_forda as needs_forda
@@ -366,7 +369,7 @@ def test_archive_offline_says_which_files_go_where(tmp_path, ts_reader):
     empty = (tmp_path / "empty").as_uri()  # a mirror without the zip
     with pytest.raises(FileNotFoundError, match="Put Tiny_TRAIN.ts"):
         load_archive("Tiny", data_home=tmp_path, base_url=empty)
-    assert list(folder.iterdir()) == []
+    assert not folder.exists()  # a failed load leaves no (empty) folder behind
 
 
 def test_archive_answering_html_keeps_nothing(tmp_path, ts_reader):
@@ -379,7 +382,7 @@ def test_archive_answering_html_keeps_nothing(tmp_path, ts_reader):
     ) as info:
         load_archive("Nope", data_home=tmp_path / "home", base_url=mirror.as_uri())
     assert url in str(info.value) and "Nothing was kept" in str(info.value)
-    assert list((tmp_path / "home" / "archive" / "Nope").iterdir()) == []
+    assert not (tmp_path / "home" / "archive" / "Nope").exists()
 
 
 def test_archive_values_beyond_the_dtype_are_refused(tmp_path, ts_reader):
@@ -413,3 +416,80 @@ def test_the_module_imports_without_aeon_and_sktime(monkeypatch):
     monkeypatch.setattr(sktransformer, "datasets", datasets)
     fresh = importlib.import_module("sktransformer.datasets")
     assert fresh is not datasets and callable(fresh.load_archive)
+
+
+# ------------------------------------------- what adversarial use found (stop 24)
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (_UNIVARIATE.replace(":up", "").replace(":down", ""), "label missing"),
+        (_UNIVARIATE.replace("true up down", "false"), "Tiny_TRAIN.ts is not a"),
+    ],
+    ids=["no-labels", "classLabel-false"],
+)
+def test_a_malformed_ts_in_a_download_is_not_kept(tmp_path, ts_reader, text, message):
+    url = _archive_mirror(tmp_path / "mirror", "Tiny", text)
+    with pytest.raises(ValueError, match=message) as info:
+        load_archive("Tiny", data_home=tmp_path / "home", base_url=url)
+    assert "Nothing was kept" in str(info.value)
+    # No file, no checksum, no folder: the next load tries again.
+    assert not (tmp_path / "home" / "archive" / "Tiny").exists()
+
+
+def test_read_ts_needs_an_existing_file_and_takes_any_suffix(tmp_path, ts_reader):
+    (tmp_path / "x.ts").write_text(_UNIVARIATE)
+    with pytest.raises(FileNotFoundError, match="is not a file"):
+        read_ts(tmp_path / "x")  # (aeon's parser would read x.ts)
+    (tmp_path / "saved.txt").write_text(_UNIVARIATE)
+    X, y = read_ts(tmp_path / "saved.txt")
+    assert X.shape == (2, 3, 1) and y.tolist() == ["up", "down"]
+
+
+def test_downloads_get_the_umask_permissions(tmp_path, ts_reader):
+    url = _archive_mirror(tmp_path / "mirror", "Tiny", _UNIVARIATE)
+    previous = os.umask(0o022)
+    try:
+        load_archive("Tiny", data_home=tmp_path / "home", base_url=url)
+        ucr = _write_ucr(tmp_path / "ucr-mirror", "Toy", [[1, 0.5, 1.5], [2, 2.5, 0.5]])
+        load_ucr("Toy", data_home=tmp_path / "ucr", base_url=ucr.parent.as_uri())
+    finally:
+        os.umask(previous)
+    for path in [
+        *(tmp_path / "home" / "archive" / "Tiny").iterdir(),
+        *(tmp_path / "ucr" / "UCR" / "Toy").iterdir(),
+    ]:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644, path.name
+
+
+@pytest.mark.parametrize("content", [b"\xff\xfe not text", None], ids=["binary", "dir"])
+def test_a_corrupt_checksums_file_is_a_clear_error(tmp_path, content):
+    folder = _write_ucr(tmp_path, "Toy", [[1, 0.5, 1.5], [2, 2.5, 0.5]])
+    if content is None:
+        (folder / "SHA256SUMS").mkdir()
+    else:
+        (folder / "SHA256SUMS").write_bytes(content)
+    with pytest.raises(ValueError, match="cannot be read as a checksums file"):
+        load_ucr("Toy", data_home=tmp_path)
+
+
+def test_concurrent_downloads_record_every_checksum(tmp_path, ts_reader):
+    url = _archive_mirror(tmp_path / "mirror", "Tiny", _UNIVARIATE)
+    homes = [tmp_path / f"home{i}" for i in range(6)]
+    with ThreadPoolExecutor(4) as pool:
+        for home in homes:  # both splits of a problem at once, into one home
+            list(
+                pool.map(
+                    lambda split, home=home: load_archive(
+                        "Tiny", split, data_home=home, base_url=url
+                    ),
+                    ["train", "test"],
+                )
+            )
+    for home in homes:
+        sums = (home / "archive" / "Tiny" / "SHA256SUMS").read_text().split("\n")
+        assert sorted(line.split()[1] for line in sums if line) == [
+            "Tiny_TEST.ts",
+            "Tiny_TRAIN.ts",
+        ]
