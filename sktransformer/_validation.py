@@ -101,6 +101,9 @@ def check_series(
         NaN (unless ``allow_nan``) or infinity, complex or non-numeric values,
         ragged series (unless ``allow_nan``).
     """
+    if X is None:
+        raise ValueError(f"{input_name} is None; expected {_EXPECTED}.")
+    X = _series_sequence(X, input_name)
     if isinstance(X, np.ndarray) and X.ndim in (0, 1) or _is_scalar(X):
         ndim = np.ndim(X)
         raise ValueError(
@@ -128,14 +131,22 @@ def check_series(
             ensure_all_finite="allow-nan" if allow_nan else True,
             input_name=input_name,
         )
+    except TypeError as exc:  # pd.NA, mixed object columns, dates among numbers
+        if "sparse" in str(exc).lower():
+            raise
+        # (A TypeError, as scikit-learn's estimators raise for such values.)
+        raise TypeError(
+            f"{input_name} could not be read as numbers: {exc}. Expected "
+            f"{_EXPECTED} of real numbers (NaN for missing values)."
+        ) from None
     except ValueError as exc:
         message = str(exc)
         if "inhomogeneous" in message or "sequence" in message:
             raise ValueError(
                 f"{input_name} could not be read as {_EXPECTED}: its series have "
-                f"different lengths or shapes (ragged input). This estimator needs "
-                f"series of one length: pad or resample them first. Details: "
-                f"{message}"
+                "different lengths or shapes (ragged input), and series of one "
+                "length are needed here: pad them at the end with NaN, or "
+                f"resample them. Details: {message}"
             ) from None
         raise
     input_ndim = X.ndim
@@ -156,6 +167,39 @@ def check_series(
     if warn_layout and input_ndim == 3:
         _warn_if_layout_looks_transposed(X, data_format, input_name)
     return (X, input_ndim) if return_input_ndim else X
+
+
+def _series_sequence(X, input_name):
+    """A 1D sequence of series (object array, pandas Series) as a list of them.
+
+    Other input is returned as it is. sktime's nested DataFrames (one cell
+    per series and channel, each a pandas Series) become a list of
+    ``(n_timepoints_i, n_channels)`` arrays.
+    """
+    is_object = getattr(getattr(X, "dtype", None), "kind", None) == "O"
+    if isinstance(X, np.ndarray) and X.ndim == 1 and is_object:
+        return list(X)
+    module = type(X).__module__.partition(".")[0]
+    if module != "pandas":
+        return X
+    if getattr(X, "ndim", 0) == 1 and is_object:  # a Series of series
+        return list(X)
+    dtypes = getattr(X, "dtypes", None)
+    if getattr(X, "ndim", 0) == 2 and dtypes is not None and len(X.columns):
+        cells = X.to_numpy()
+        if all(d.kind == "O" for d in dtypes) and all(
+            np.ndim(cell) == 1 for cell in cells.ravel()
+        ):  # nested: rows of channels
+            try:
+                return [np.column_stack(list(row)) for row in cells]
+            except ValueError:
+                raise ValueError(
+                    f"{input_name} is a nested DataFrame whose channels differ in "
+                    "length "
+                    "within a series; every channel of a series needs the same "
+                    "time points."
+                ) from None
+    return X
 
 
 def _masked_as_nan(X):
@@ -317,7 +361,7 @@ def _warn_if_layout_looks_transposed(X, data_format, input_name):
     )
 
 
-def check_series_shape(X, expected_shape, estimator_name):
+def check_series_shape(X, expected_shape, estimator_name, input_name="X"):
     """Raise ``ValueError`` unless the series in ``X`` have ``expected_shape``.
 
     Parameters
@@ -326,6 +370,8 @@ def check_series_shape(X, expected_shape, estimator_name):
     expected_shape : tuple of int
         ``(n_timepoints, n_channels)`` seen at fit.
     estimator_name : str
+    input_name : str, default="X"
+        Name used in the message.
     """
     got = tuple(X.shape[1:])
     expected = tuple(expected_shape)
@@ -335,17 +381,17 @@ def check_series_shape(X, expected_shape, estimator_name):
         # The first sentence is scikit-learn's wording for a feature-count
         # mismatch (n_features_in_ is the number of time points).
         head = (
-            f"X has {got[0]} features, but {estimator_name} is expecting "
-            f"{expected[0]} features as input."
+            f"{input_name} has {got[0]} features, but {estimator_name} is "
+            f"expecting {expected[0]} features as input."
         )
     else:
         head = (
-            f"X has {got[1]} channels, but {estimator_name} is expecting "
-            f"{expected[1]} channels as input."
+            f"{input_name} has {got[1]} channels, but {estimator_name} is "
+            f"expecting {expected[1]} channels as input."
         )
     raise ValueError(
         f"{head} Expected series of shape (n_timepoints, n_channels) = {expected} "
-        f"as seen during fit, got {got} (X.shape = {X.shape})."
+        f"as seen during fit, got {got} ({input_name}.shape = {X.shape})."
     )
 
 

@@ -153,8 +153,11 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
     warm_start : bool, default=False
         If True, ``fit`` continues training the already fitted network. The
         options that shape the network (those of
-        :func:`~sktransformer.network.build_transformer_classifier`) cannot
-        change in such a fit: it raises a ``ValueError`` naming them.
+        :func:`~sktransformer.network.build_transformer_classifier`) and the
+        optimizer and loss (``TRAINING_OPTIONS``) cannot change in such a fit:
+        it raises a ``ValueError`` naming them. Only ``learning_rate`` may,
+        where the optimizer has no schedule. A warm fit that fails puts back
+        the model as it was before it.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, dropout, augmentation, the validation
         split and shuffling. An integer gives reproducible fits, in any thread
@@ -300,6 +303,7 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         saved after each improving epoch to a ``.keras`` file unique to the
         fit in this folder (``checkpoint_path_``), atomically: parallel
         workers never share a file and a killed process leaves no partial one.
+        The folder is created at ``fit``, before training, if missing.
 
     Attributes
     ----------
@@ -669,6 +673,9 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         incremental = epochs is not None
         validation_data = _validation_data_from(fit_params, type(self).__name__)
         configure_threads(params["n_threads"])
+        # A warm fit that fails (diverges, bad input) leaves the fitted model
+        # as it was before it.
+        before = _FittedState(self) if warm else None
         try:
             X, lengths = self._check_series(X, reset=not warm)
             if not warm:
@@ -682,6 +689,8 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
                         f"first partial_fit call, {self.classes_.tolist()}."
                     )
             params = self._resolve_auto(params, X, lengths, warm)
+            _check_learning_rate_callbacks(params, type(self).__name__)
+            self._make_checkpoint_dir(params)
             if params["input_norm"] != "series":
                 _warn_if_unscaled(X)
             epochs = params["epochs"] if epochs is None else epochs
@@ -709,11 +718,13 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
             self.padding_fraction_ = train.padding_fraction
         except BaseException as exc:
             # A failed fresh fit leaves the estimator unfitted; a failed warm
-            # fit (warm_start, partial_fit) keeps the fitted network, and Ctrl-C
-            # keeps what was trained so far.
-            if not (warm or isinstance(exc, KeyboardInterrupt)) or not hasattr(
-                self, "history_"
-            ):
+            # fit (warm_start, partial_fit) puts back the fitted model as it
+            # was; Ctrl-C keeps what was trained so far.
+            if isinstance(exc, KeyboardInterrupt) and hasattr(self, "history_"):
+                raise
+            if before is not None:
+                before.restore()
+            else:
                 self._forget_fit()
             raise
         return self
@@ -753,14 +764,25 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
                 f"Callback instances. Got {bad[0]!r} instead."
             )
         params["callbacks"] = callbacks
-        checkpoint_dir = params["checkpoint_dir"]
-        if checkpoint_dir is not None and os.path.exists(checkpoint_dir):
-            if not os.path.isdir(checkpoint_dir):
-                raise ValueError(
-                    f"checkpoint_dir={str(checkpoint_dir)!r} exists and is not a "
-                    "folder: pass a folder (it is created if missing)."
-                )
         return params
+
+    def _make_checkpoint_dir(self, params):
+        """Create ``checkpoint_dir`` before training, or say why it cannot be."""
+        folder = params["checkpoint_dir"]
+        if folder is None:
+            return
+        if os.path.exists(folder) and not os.path.isdir(folder):
+            raise ValueError(
+                f"checkpoint_dir={str(folder)!r} exists and is not a folder: pass "
+                "a folder (it is created if missing)."
+            )
+        try:
+            Path(folder).mkdir(parents=True, exist_ok=True)
+        except (OSError, ValueError) as exc:
+            raise ValueError(
+                f"checkpoint_dir={str(folder)!r} cannot be created ({exc}): pass "
+                "a folder this process can write to."
+            ) from None
 
     def _resolve_auto(self, params, X, lengths, warm):
         """Resolve ``"auto"`` parameters from the training set; record them."""
@@ -771,6 +793,7 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
             # A warm fit trains the fitted network: its shape stays, and the
             # rules that depend on it (epochs on n_members) see it.
             params = {**params, **self._fitted_network_params(params)}
+            self._check_training_options(params)
         resolved = resolve_auto(params, data)
         self.resolved_params_ = {name: resolved[name] for name in self.get_params()}
         return resolved
@@ -807,6 +830,36 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
             fitted["mixup"] = params["mixup"]
         return fitted
 
+    def _check_training_options(self, params):
+        """Refuse, in a warm fit, changes the fitted optimizer or loss would ignore.
+
+        A warm fit continues with the optimizer and loss compiled at the first
+        fit (its state, and a learning-rate schedule where it ended). Only
+        ``learning_rate`` may change, where the optimizer has no schedule
+        (``partial_fit``, or ``lr_schedule="constant"`` without warm-up): it is
+        applied to the next steps.
+        """
+        fitted = self.resolved_params_
+        changed = [
+            name
+            for name in TRAINING_OPTIONS
+            if not (isinstance(params[name], str) and params[name] == AUTO)
+            and name in fitted
+            and params[name] != fitted[name]
+        ]
+        if "learning_rate" in changed and not _has_schedule(self.model_):
+            changed.remove("learning_rate")
+        if changed:
+            given = ", ".join(f"{name}={params[name]!r}" for name in changed)
+            built = ", ".join(f"{name}={fitted[name]!r}" for name in changed)
+            raise ValueError(
+                f"{type(self).__name__}: a warm fit (warm_start=True or "
+                "partial_fit) continues with the optimizer and loss of the "
+                f"first fit, and its learning-rate schedule, built with {built}; "
+                f"got {given}. Set them back, or refit from scratch "
+                "(warm_start=False, or fit rather than partial_fit)."
+            )
+
     def _check_series(self, X, *, reset, input_name="X"):
         """Series as a NaN-padded ``channels_last`` float32 array, and their lengths.
 
@@ -835,6 +888,12 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         """``X`` checked against the fitted series (padded to them if needed)."""
         name = type(self).__name__
         longest = self.n_timepoints_in_
+        if self.unequal_lengths_ and X.shape[2] != self.n_channels_in_:
+            raise ValueError(
+                f"{input_name} has {X.shape[2]} channels, but {name} is expecting "
+                f"{self.n_channels_in_} channels as input (it was fit on series "
+                f"of unequal lengths, up to {longest} time points)."
+            )
         if X.shape[2] != self.n_channels_in_ or not self.unequal_lengths_:
             if X.shape[2] == self.n_channels_in_ and lengths.min() < X.shape[1]:
                 raise ValueError(
@@ -844,7 +903,7 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
                     "series of unequal lengths (a list of arrays, or NaN-padded) "
                     "to predict series of any length up to the longest seen."
                 )
-            check_series_shape(X, (longest, self.n_channels_in_), name)
+            check_series_shape(X, (longest, self.n_channels_in_), name, input_name)
             return X
         if self._takes_any_length():
             return X
@@ -1051,6 +1110,9 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
             )
             callbacks.append(AtomicModelCheckpoint(self.checkpoint_path_, monitor))
         initial_epoch = len(self.history_.get("loss", ()))
+        if not _has_schedule(self.model_):
+            # (A warm fit may have changed it, see _check_training_options.)
+            self.model_.optimizer.learning_rate = params["learning_rate"]
         history = keras.callbacks.History()
         _set_run_eagerly(self.model_, params["run_eagerly"])
         try:
@@ -1174,6 +1236,72 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         float
         """
         return float(accuracy_score(y, self.predict(X), sample_weight=sample_weight))
+
+
+#: Options compiled into the optimizer and loss at the first fit.
+TRAINING_OPTIONS = (
+    "learning_rate",
+    "lr_schedule",
+    "warmup_epochs",
+    "weight_decay",
+    "clipnorm",
+    "ema_momentum",
+    "label_smoothing",
+)
+
+
+def _has_schedule(model):
+    """Whether ``model``'s optimizer follows a learning-rate schedule."""
+    # (A schedule is serialised as a dict, a constant rate as a number.)
+    return isinstance(model.optimizer.get_config()["learning_rate"], dict)
+
+
+def _check_learning_rate_callbacks(params, name):
+    """Refuse callbacks that set the learning rate when a schedule sets it."""
+    setters = (
+        keras.callbacks.ReduceLROnPlateau,
+        keras.callbacks.LearningRateScheduler,
+    )
+    found = [type(c).__name__ for c in params["callbacks"] if isinstance(c, setters)]
+    scheduled = params["lr_schedule"] != "constant" or params["warmup_epochs"] > 0
+    if found and scheduled:
+        raise ValueError(
+            f"{name}: the callback {found[0]} sets the learning rate, which "
+            f"lr_schedule={params['lr_schedule']!r} with "
+            f"warmup_epochs={params['warmup_epochs']!r} already sets every step. "
+            'Use it with lr_schedule="constant" and warmup_epochs=0, or drop it.'
+        )
+
+
+class _FittedState:
+    """A fitted estimator's attributes and weights, to put back after a failure."""
+
+    def __init__(self, estimator):
+        self.estimator = estimator
+        # history_ grows in place (its lists); the others are replaced.
+        self.attributes = {
+            name: (
+                {k: list(v) for k, v in value.items()} if name == "history_" else value
+            )
+            for name, value in vars(estimator).items()
+            if name.endswith("_") and not name.startswith("_") and name != "model_"
+        }
+        model = estimator.model_
+        self.weights = [v.numpy() for v in model.weights]
+        self.optimizer = [v.numpy() for v in model.optimizer.variables]
+
+    def restore(self):
+        estimator, model = self.estimator, self.estimator.model_
+        for name in [n for n in vars(estimator) if n.endswith("_") and n[:1] != "_"]:
+            if name != "model_" and name not in self.attributes:
+                delattr(estimator, name)
+        vars(estimator).update(self.attributes)
+        for variable, value in zip(model.weights, self.weights, strict=True):
+            variable.assign(value)
+        for variable, value in zip(
+            model.optimizer.variables, self.optimizer, strict=True
+        ):
+            variable.assign(value)
 
 
 def _learning_rate(params, total_steps):

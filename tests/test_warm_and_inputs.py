@@ -1,0 +1,139 @@
+"""What adversarial use found (stop 24): warm fits that fail or change their
+optimizer, learning-rate callbacks, and series given as pandas/object sequences."""
+
+import keras
+import numpy as np
+import pandas as pd
+import pytest
+
+from sktransformer import TransformerTimeSeriesClassifier
+
+from .conftest import TINY
+
+#: Two epochs run faster eagerly than Keras compiles their steps.
+EAGER = {**TINY, "epochs": 1, "run_eagerly": True, "random_state": 0}
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_a_warm_fit_that_diverges_puts_back_the_fitted_model(series_data, method):
+    X, y = series_data
+    clf = TransformerTimeSeriesClassifier(**EAGER, warm_start=True).fit(X, y)
+    before, epochs = clf.predict_proba(X), len(clf.history_["loss"])
+    with pytest.warns(UserWarning, match="magnitude"):
+        with pytest.raises(ValueError, match="Training diverged"):
+            getattr(clf, method)(X * 3e37, y)
+    np.testing.assert_array_equal(clf.predict_proba(X), before)
+    assert len(clf.history_["loss"]) == epochs
+    getattr(clf, method)(X, y)  # the optimizer's state is back too
+    assert np.isfinite(clf.predict_proba(X)).all()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"learning_rate": 0.5},
+        {"weight_decay": 0.01},
+        {"label_smoothing": 0.1},
+        {"lr_schedule": "constant"},
+    ],
+)
+def test_a_warm_fit_refuses_optimizer_changes_it_would_ignore(series_data, change):
+    X, y = series_data
+    clf = TransformerTimeSeriesClassifier(
+        **EAGER, warm_start=True, lr_schedule="cosine"
+    ).fit(X, y)
+    before = clf.predict_proba(X)
+    clf.set_params(**change)
+    (name,) = change
+    refused = f"optimizer and loss of the first fit.*{name}"
+    with pytest.raises(ValueError, match=refused):
+        clf.fit(X, y)
+    np.testing.assert_array_equal(clf.predict_proba(X), before)
+
+
+def test_a_new_learning_rate_applies_where_there_is_no_schedule(series_data):
+    X, y = series_data
+    clf = TransformerTimeSeriesClassifier(**EAGER).partial_fit(X, y)
+    clf.set_params(learning_rate=0.002)
+    clf.partial_fit(X, y)
+    assert float(clf.model_.optimizer.learning_rate) == pytest.approx(0.002)
+    assert clf.resolved_params_["learning_rate"] == 0.002
+
+
+def test_learning_rate_callbacks_are_refused_with_a_schedule(series_data):
+    X, y = series_data
+    callback = keras.callbacks.ReduceLROnPlateau(monitor="loss")
+    clf = TransformerTimeSeriesClassifier(
+        **EAGER, lr_schedule="cosine", callbacks=[callback]
+    )
+    with pytest.raises(ValueError, match="ReduceLROnPlateau sets the learning rate"):
+        clf.fit(X, y)
+    assert not hasattr(clf, "history_")  # refused before any training
+    clf.set_params(lr_schedule="constant").fit(X, y)
+
+
+def test_a_checkpoint_dir_that_cannot_be_created_is_refused_before_training(
+    series_data, tmp_path
+):
+    X, y = series_data
+    (tmp_path / "file").write_text("")
+    clf = TransformerTimeSeriesClassifier(
+        **EAGER, checkpoint_dir=tmp_path / "file" / "sub"
+    )
+    with pytest.raises(ValueError, match="checkpoint_dir=.* cannot be created"):
+        clf.fit(X, y)
+    assert not hasattr(clf, "history_")
+
+
+def _unequal(n=24, channels=2, seed=0):
+    rng = np.random.default_rng(seed)
+    X = [rng.normal(size=(rng.integers(6, 12), channels)) for _ in range(n)]
+    return X, np.arange(n) % 2
+
+
+def test_sequences_of_series_in_pandas_and_object_arrays_are_read_as_lists():
+    X, y = _unequal()
+    clf = TransformerTimeSeriesClassifier(**EAGER).fit(X, y)
+    expected = clf.predict_proba(X)
+    objects = np.empty(len(X), dtype=object)
+    objects[:] = X
+    nested = pd.DataFrame(  # sktime's "nested_univ": a cell per series and channel
+        {f"dim_{c}": [pd.Series(x[:, c]) for x in X] for c in range(2)}
+    )
+    for given in (objects, pd.Series(X), nested):
+        np.testing.assert_allclose(clf.predict_proba(given), expected, atol=1e-6)
+
+
+def test_after_an_unequal_length_fit_a_channel_mismatch_names_channels():
+    X, y = _unequal()
+    clf = TransformerTimeSeriesClassifier(**EAGER).fit(X, y)
+    with pytest.raises(ValueError, match="X has 3 channels, but .* expecting 2"):
+        clf.predict([np.ones((5, 3))])
+    with pytest.raises(ValueError, match="X_val has 3 channels"):
+        clf.set_params(warm_start=True).fit(
+            X, y, validation_data=([np.ones((5, 3))] * 2, y[:2])
+        )
+
+
+@pytest.mark.parametrize(
+    "X, error, fragment",
+    [
+        (None, ValueError, "X is None"),
+        (
+            pd.DataFrame({"a": [1.0, pd.NA], "b": [2.0, 3.0]}, dtype=object),
+            TypeError,
+            "could not be read as numbers",
+        ),
+        (
+            pd.DataFrame({"t": pd.to_datetime(["2020-01-01"] * 2), "v": [1.0, 2.0]}),
+            TypeError,
+            "could not be read as numbers",
+        ),
+    ],
+    ids=["None", "pd.NA", "dates"],
+)
+def test_unreadable_series_are_a_clear_error(X, error, fragment):
+    clf = TransformerTimeSeriesClassifier(**EAGER)
+    with pytest.raises(error, match=fragment):
+        clf.fit(X, [0, 1])
