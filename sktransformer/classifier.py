@@ -809,23 +809,12 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
             for name, default in NETWORK_OPTIONS.items()
         }
         fitted["mixup"] = self.resolved_params_.get("mixup")
-        changed = [
-            name
-            for name in NETWORK_OPTIONS
-            if not (isinstance(params[name], str) and params[name] == AUTO)
-            and params[name] != fitted[name]
-        ]
+        changed = _changed_options(NETWORK_OPTIONS, params, fitted)
         if (params["mixup"] is None) != (fitted["mixup"] is None):
             changed.append("mixup")
-        if changed:
-            given = ", ".join(f"{name}={params[name]!r}" for name in changed)
-            built = ", ".join(f"{name}={fitted[name]!r}" for name in changed)
-            raise ValueError(
-                f"{type(self).__name__}: a warm fit (warm_start=True or "
-                f"partial_fit) continues training the fitted network, built "
-                f"with {built}; got {given}. Set them back, or refit from "
-                "scratch (warm_start=False, or fit rather than partial_fit)."
-            )
+        _refuse_warm_changes(
+            self, changed, params, fitted, "continues training the fitted network"
+        )
         if params["mixup"] is not None:
             fitted["mixup"] = params["mixup"]
         return fitted
@@ -840,25 +829,17 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         applied to the next steps.
         """
         fitted = self.resolved_params_
-        changed = [
-            name
-            for name in TRAINING_OPTIONS
-            if not (isinstance(params[name], str) and params[name] == AUTO)
-            and name in fitted
-            and params[name] != fitted[name]
-        ]
+        changed = _changed_options(TRAINING_OPTIONS, params, fitted)
         if "learning_rate" in changed and not _has_schedule(self.model_):
             changed.remove("learning_rate")
-        if changed:
-            given = ", ".join(f"{name}={params[name]!r}" for name in changed)
-            built = ", ".join(f"{name}={fitted[name]!r}" for name in changed)
-            raise ValueError(
-                f"{type(self).__name__}: a warm fit (warm_start=True or "
-                "partial_fit) continues with the optimizer and loss of the "
-                f"first fit, and its learning-rate schedule, built with {built}; "
-                f"got {given}. Set them back, or refit from scratch "
-                "(warm_start=False, or fit rather than partial_fit)."
-            )
+        _refuse_warm_changes(
+            self,
+            changed,
+            params,
+            fitted,
+            "continues with the optimizer and loss of the first fit, and its "
+            "learning-rate schedule",
+        )
 
     def _check_series(self, X, *, reset, input_name="X"):
         """Series as a NaN-padded ``channels_last`` float32 array, and their lengths.
@@ -1250,6 +1231,29 @@ TRAINING_OPTIONS = (
 )
 
 
+def _changed_options(names, params, fitted):
+    """The options among ``names`` given other values than the fitted ones."""
+    return [
+        name
+        for name in names
+        if not (isinstance(params[name], str) and params[name] == AUTO)
+        and params[name] != fitted[name]
+    ]
+
+
+def _refuse_warm_changes(estimator, changed, params, fitted, what):
+    """Raise ``ValueError`` naming the ``changed`` options of a warm fit, if any."""
+    if not changed:
+        return
+    given = ", ".join(f"{name}={params[name]!r}" for name in changed)
+    built = ", ".join(f"{name}={fitted[name]!r}" for name in changed)
+    raise ValueError(
+        f"{type(estimator).__name__}: a warm fit (warm_start=True or partial_fit) "
+        f"{what}, built with {built}; got {given}. Set them back, or refit from "
+        "scratch (warm_start=False, or fit rather than partial_fit)."
+    )
+
+
 def _has_schedule(model):
     """Whether ``model``'s optimizer follows a learning-rate schedule."""
     # (A schedule is serialised as a dict, a constant rate as a number.)
@@ -1405,15 +1409,19 @@ def _check_labels(y, name, input_name="y"):
     try:
         check_classification_targets(y)
     except TypeError:  # NumPy cannot sort a mix of strings and numbers
-        raise ValueError(_MIXED_LABELS.format(_label_types(y))) from None
+        raise ValueError(_labels_error(y)) from None
     return y
 
 
-_MIXED_LABELS = "Labels must be all strings or all numbers; got a mix of types: {}."
-
-
-def _label_types(y):
-    return sorted({type(v).__name__ for v in y.tolist()})
+def _labels_error(y):
+    """Why labels NumPy cannot sort cannot be classes."""
+    types = sorted({type(v).__name__ for v in y.tolist()})
+    if len(types) == 1:  # bytes, or objects without an order
+        return (
+            f"Labels of type {types[0]} cannot be classes: use strings or numbers "
+            "(for bytes, y.astype(str) or decode them)."
+        )
+    return f"Labels must be all strings or all numbers; got a mix of types: {types}."
 
 
 def _classes_of(y, classes, name):
@@ -1422,7 +1430,7 @@ def _classes_of(y, classes, name):
     try:
         found = np.unique(labels)
     except TypeError:
-        raise ValueError(_MIXED_LABELS.format(_label_types(labels))) from None
+        raise ValueError(_labels_error(labels)) from None
     if len(found) < 2:
         raise ValueError(
             f"{name} needs samples of at least 2 classes in the data, but the data "

@@ -366,3 +366,10 @@ def test_an_eager_fit_agrees_with_a_compiled_one(series_data, params):
     assert len(compiled.history_["loss"]) == params["epochs"] + 1
     with pytest.raises(ValueError, match="run_eagerly"):
         compiled.set_params(run_eagerly="yes").predict(X)
+
+
+def test_bytes_labels_are_refused_as_bytes_not_as_a_mix(series_data):
+    X, _ = series_data
+    labels = np.array([b"a", b"b"] * 30, dtype=object)
+    with pytest.raises(ValueError, match="Labels of type bytes cannot be classes"):
+        _fit(X, labels)
