@@ -103,7 +103,7 @@ def check_series(
     """
     if X is None:
         raise ValueError(f"{input_name} is None; expected {_EXPECTED}.")
-    X = _series_sequence(X, input_name)
+    X = _series_sequence(X, input_name, data_format)
     if isinstance(X, np.ndarray) and X.ndim in (0, 1) or _is_scalar(X):
         ndim = np.ndim(X)
         raise ValueError(
@@ -169,12 +169,14 @@ def check_series(
     return (X, input_ndim) if return_input_ndim else X
 
 
-def _series_sequence(X, input_name):
+def _series_sequence(X, input_name, data_format):
     """A 1D sequence of series (object array, pandas Series) as a list of them.
 
     Other input is returned as it is. sktime's nested DataFrames (one cell
     per series and channel, each a pandas Series) become a list of
-    ``(n_timepoints_i, n_channels)`` arrays.
+    ``(n_timepoints_i, n_channels)`` arrays (``(n_channels, n_timepoints_i)``
+    for ``channels_first``, which reads them back): their layout is the same
+    whatever ``data_format`` says.
     """
     is_object = getattr(getattr(X, "dtype", None), "kind", None) == "O"
     if isinstance(X, np.ndarray) and X.ndim == 1 and is_object:
@@ -191,14 +193,14 @@ def _series_sequence(X, input_name):
             np.ndim(cell) == 1 for cell in cells.ravel()
         ):  # nested: rows of channels
             try:
-                return [np.column_stack(list(row)) for row in cells]
+                series = [np.column_stack(list(row)) for row in cells]
             except ValueError:
                 raise ValueError(
                     f"{input_name} is a nested DataFrame whose channels differ in "
-                    "length "
-                    "within a series; every channel of a series needs the same "
-                    "time points."
+                    "length within a series; every channel of a series needs the "
+                    "same time points."
                 ) from None
+            return [s.T for s in series] if data_format == "channels_first" else series
     return X
 
 

@@ -688,9 +688,7 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
                         f"classes={given.tolist()} differs from the classes of the "
                         f"first partial_fit call, {self.classes_.tolist()}."
                     )
-            params = self._resolve_auto(params, X, lengths, warm)
-            _check_learning_rate_callbacks(params, type(self).__name__)
-            self._make_checkpoint_dir(params)
+            params = self._resolve_auto(params, X, lengths, warm, incremental)
             if params["input_norm"] != "series":
                 _warn_if_unscaled(X)
             epochs = params["epochs"] if epochs is None else epochs
@@ -714,6 +712,9 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
                     adapt_network(self.model_, X, lengths)
                     self.history_ = {}
                 if epochs > 0:
+                    # Checked against the optimizer built: before any training.
+                    _check_learning_rate_callbacks(params, self.model_)
+                    self._make_checkpoint_dir(params)
                     self._train(train, validation, epochs, params, incremental)
             self.padding_fraction_ = train.padding_fraction
         except BaseException as exc:
@@ -733,6 +734,7 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         """Validate the parameters; return them as Python values."""
         check_params(self)
         params = {name: to_python(value) for name, value in self.get_params().items()}
+        params["learning_rate"] = float(params["learning_rate"])  # (Keras: no int)
         name = type(self).__name__
         for param in ("mlp_units", "stem_filters"):
             units = params[param]
@@ -784,7 +786,7 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
                 "a folder this process can write to."
             ) from None
 
-    def _resolve_auto(self, params, X, lengths, warm):
+    def _resolve_auto(self, params, X, lengths, warm, incremental):
         """Resolve ``"auto"`` parameters from the training set; record them."""
         # Unequal lengths: the rules see the median length.
         length = int(np.median(lengths))
@@ -793,7 +795,7 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
             # A warm fit trains the fitted network: its shape stays, and the
             # rules that depend on it (epochs on n_members) see it.
             params = {**params, **self._fitted_network_params(params)}
-            self._check_training_options(params)
+            self._check_training_options(params, incremental)
         resolved = resolve_auto(params, data)
         self.resolved_params_ = {name: resolved[name] for name in self.get_params()}
         return resolved
@@ -819,19 +821,29 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
             fitted["mixup"] = params["mixup"]
         return fitted
 
-    def _check_training_options(self, params):
+    def _check_training_options(self, params, incremental):
         """Refuse, in a warm fit, changes the fitted optimizer or loss would ignore.
 
         A warm fit continues with the optimizer and loss compiled at the first
-        fit (its state, and a learning-rate schedule where it ended). Only
-        ``learning_rate`` may change, where the optimizer has no schedule
-        (``partial_fit``, or ``lr_schedule="constant"`` without warm-up): it is
-        applied to the next steps.
+        fit (its state, and a learning-rate schedule where it ended; a network
+        first trained by ``partial_fit`` or built by ``initialize`` has a
+        constant rate). Only ``learning_rate`` may change, where the optimizer
+        has no schedule: it is applied to the next steps. ``partial_fit``
+        never follows a schedule, so the schedule's options do not matter to it.
         """
-        fitted = self.resolved_params_
-        changed = _changed_options(TRAINING_OPTIONS, params, fitted)
-        if "learning_rate" in changed and not _has_schedule(self.model_):
+        fitted = dict(self.resolved_params_)
+        scheduled = _has_schedule(self.model_)
+        if not scheduled:
+            fitted.update(lr_schedule="constant", warmup_epochs=0)
+        names = [
+            name
+            for name in TRAINING_OPTIONS
+            if not (incremental and name in ("lr_schedule", "warmup_epochs"))
+        ]
+        changed = _changed_options(names, params, fitted)
+        if "learning_rate" in changed and not scheduled:
             changed.remove("learning_rate")
+            self.model_.optimizer.learning_rate = params["learning_rate"]
         _refuse_warm_changes(
             self,
             changed,
@@ -1091,9 +1103,6 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
             )
             callbacks.append(AtomicModelCheckpoint(self.checkpoint_path_, monitor))
         initial_epoch = len(self.history_.get("loss", ()))
-        if not _has_schedule(self.model_):
-            # (A warm fit may have changed it, see _check_training_options.)
-            self.model_.optimizer.learning_rate = params["learning_rate"]
         history = keras.callbacks.History()
         _set_run_eagerly(self.model_, params["run_eagerly"])
         try:
@@ -1237,8 +1246,18 @@ def _changed_options(names, params, fitted):
         name
         for name in names
         if not (isinstance(params[name], str) and params[name] == AUTO)
-        and params[name] != fitted[name]
+        and not _same(params[name], fitted[name])
     ]
+
+
+def _same(a, b):
+    """Equal options; numbers up to float32 rounding (0.01 and np.float32(0.01))."""
+    numbers = (Integral, Real)
+    if isinstance(a, numbers) and isinstance(b, numbers):
+        if isinstance(a, bool) or isinstance(b, bool):
+            return a is b
+        return math.isclose(a, b, rel_tol=1e-6, abs_tol=0.0)
+    return a == b
 
 
 def _refuse_warm_changes(estimator, changed, params, fitted, what):
@@ -1260,19 +1279,18 @@ def _has_schedule(model):
     return isinstance(model.optimizer.get_config()["learning_rate"], dict)
 
 
-def _check_learning_rate_callbacks(params, name):
+def _check_learning_rate_callbacks(params, model):
     """Refuse callbacks that set the learning rate when a schedule sets it."""
     setters = (
         keras.callbacks.ReduceLROnPlateau,
         keras.callbacks.LearningRateScheduler,
     )
     found = [type(c).__name__ for c in params["callbacks"] if isinstance(c, setters)]
-    scheduled = params["lr_schedule"] != "constant" or params["warmup_epochs"] > 0
-    if found and scheduled:
+    if found and _has_schedule(model):
         raise ValueError(
-            f"{name}: the callback {found[0]} sets the learning rate, which "
-            f"lr_schedule={params['lr_schedule']!r} with "
-            f"warmup_epochs={params['warmup_epochs']!r} already sets every step. "
+            f"The callback {found[0]} sets the learning rate, which the "
+            f"optimizer's schedule (lr_schedule={params['lr_schedule']!r}, "
+            f"warmup_epochs={params['warmup_epochs']!r}) already sets every step. "
             'Use it with lr_schedule="constant" and warmup_epochs=0, or drop it.'
         )
 

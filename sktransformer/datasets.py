@@ -300,7 +300,17 @@ def load_archive(
             raise FileNotFoundError(_archive_missing(path, url, "download=False"))
         _download_archive(url, path)
     _verify_sha256(path)
-    return read_ts(path, dtype=dtype)
+    return _labelled(*read_ts(path, dtype=dtype), path)
+
+
+def _labelled(X, y, path):
+    """``(X, y)`` of a classification problem: refuse a file without labels."""
+    if len(y) != len(X):
+        raise ValueError(
+            f"{path} holds {len(X)} series but no class labels (@classLabel "
+            "false): a classification problem's files are labelled."
+        )
+    return X, y
 
 
 def read_ts(path, *, dtype=np.float32):
@@ -317,11 +327,20 @@ def read_ts(path, *, dtype=np.float32):
     -------
     X : ndarray of shape (n_series, n_timepoints, n_channels)
         Channels last, NaN-padded at the end for unequal lengths.
-    y : ndarray of shape (n_series,)
-        The class labels as the file has them (strings).
+    y : ndarray of shape (n_series,) or (0,)
+        The class labels as the file has them (strings); empty for a file
+        without labels (``@classLabel false``).
+
+    Raises
+    ------
+    FileNotFoundError
+        ``path`` is not a file.
+    ValueError
+        The file does not parse, has some labels but not one per series, or a
+        series without values.
     """
     _check_dtype(dtype)
-    path = Path(path)
+    path = Path(path).expanduser()
     if not path.is_file():
         raise FileNotFoundError(f"{path} is not a file.")
     if path.suffix != ".ts":
@@ -337,8 +356,8 @@ def read_ts(path, *, dtype=np.float32):
 
 
 def _check_ts_content(series, y, path):
-    """A labelled problem: one label per series, each with values."""
-    if len(y) != len(series):
+    """One label per series (or none: an unlabelled file), each with values."""
+    if len(y) not in (0, len(series)):
         raise ValueError(
             f"{path} holds {len(series)} series but {len(y)} class labels: "
             "expected a labelled classification problem (@classLabel true, the "
@@ -364,13 +383,17 @@ def _archive_missing(path, url, reason):
 
 
 def _download_archive(url, path):
-    """Download ``url`` (a zip); extract its missing ``.ts`` files next to ``path``."""
+    """Download ``url`` (a zip); extract its missing ``.ts`` files next to ``path``.
+
+    Every missing file is extracted and checked before any is kept: a zip with
+    one malformed file leaves nothing behind.
+    """
     folder, name = path.parent, path.parent.name
     members = [f"{name}_{tag}.ts" for tag in _SPLITS.values()]
-    existed = folder.is_dir()
-    folder.mkdir(parents=True, exist_ok=True)
+    missing = [m for m in members if not (folder / m).is_file()]
+    created = _make_folders(folder)
     try:
-        # A private folder: concurrent loads never see each other's zip.
+        # A private folder: concurrent loads never see each other's files.
         with tempfile.TemporaryDirectory(prefix=".download-", dir=folder) as tmp:
             archive = Path(tmp) / f"{name}.zip"
             _download(
@@ -379,21 +402,21 @@ def _download_archive(url, path):
                 check=lambda f: _check_zip(f, members, url),
                 missing=lambda reason: _archive_missing(path, url, reason),
             )
-            for member in members:
-                if not (folder / member).is_file():
-                    _extract(archive, member, folder / member, url)
-                    _record_sha256(folder / member)
+            for member in missing:
+                _extract(archive, member, Path(tmp) / member, folder / member, url)
+            for member in missing:
+                os.replace(Path(tmp) / member, folder / member)
+                _record_sha256(folder / member)
     finally:
-        if not existed:
-            _remove_if_empty(folder)
+        for made in created:
+            _remove_if_empty(made)
 
 
 def _check_zip(path, members, url):
     try:
         with zipfile.ZipFile(path) as archive:
-            found = {
-                Path(i.filename).name for i in archive.infolist() if not i.is_dir()
-            }
+            names = archive.infolist()
+            found = {Path(i.filename).name for i in names if not i.is_dir()}
     except zipfile.BadZipFile:
         found = None
     if found is None or not set(members) <= found:
@@ -404,8 +427,8 @@ def _check_zip(path, members, url):
         )
 
 
-def _extract(archive, member, target, url):
-    """Extract ``member`` (found by file name) to ``target``, atomically."""
+def _extract(archive, member, out, target, url):
+    """Extract ``member`` (found by file name) to ``out``; check it for ``target``."""
     with zipfile.ZipFile(archive) as zf:
         entries = [
             i.filename
@@ -413,28 +436,38 @@ def _extract(archive, member, target, url):
             if not i.is_dir() and Path(i.filename).name == member
         ]
         entry = min(entries, key=lambda n: n.count("/"))  # the shallowest
-        with _atomic_file(target, suffix=".ts") as tmp:
-            try:
-                with zf.open(entry) as src, open(tmp, "wb") as out:
-                    shutil.copyfileobj(src, out)
-            except zipfile.BadZipFile as exc:
-                raise ValueError(f"{member} in {url} is corrupt: {exc}") from None
-            _verify_sha256(Path(tmp), target, source=url)
-            try:  # nothing is kept that would fail every later load
-                read_ts(tmp)
-            except ValueError as exc:
-                reason = str(exc).replace(str(tmp), member)
-                raise ValueError(f"Nothing was kept from {url}: {reason}") from None
+        try:
+            with zf.open(entry) as src, open(out, "wb") as dst:
+                shutil.copyfileobj(src, dst)
+        except zipfile.BadZipFile as exc:
+            raise ValueError(f"{member} in {url} is corrupt: {exc}") from None
+    _verify_sha256(out, target, source=url)
+    try:  # nothing is kept that would fail every later load
+        _labelled(*read_ts(out), member)
+    except ValueError as exc:
+        reason = str(exc).replace(str(out), member)
+        raise ValueError(f"Nothing was kept from {url}: {reason}") from None
+
+
+def _make_folders(folder):
+    """Make ``folder`` and its missing parents; return those made, deepest first."""
+    created = []
+    for parent in [folder, *folder.parents]:
+        if parent.exists():
+            break
+        created.append(parent)
+    folder.mkdir(parents=True, exist_ok=True)
+    return created
 
 
 @contextlib.contextmanager
-def _atomic_file(target, suffix=""):
+def _atomic_file(target):
     """A temporary path next to ``target``, moved there if the block succeeds.
 
     The file gets the permissions of any new file (the umask's), not a
     temporary file's owner-only ones.
     """
-    tmp = target.parent / f".{target.name}.{secrets.token_hex(8)}.part{suffix}"
+    tmp = target.parent / f".{target.name}.{secrets.token_hex(8)}.part"
     os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
     try:
         yield str(tmp)
@@ -483,12 +516,12 @@ def _download(url, path, check, missing):
         retry_if_failed=0 if url.startswith("file://") else _HTTP_RETRIES,
     )
     downloader = _vetted(_downloader(url), path, url, check)
-    existed = path.parent.is_dir()
+    created = _make_folders(path.parent)
     try:
         fetcher.fetch(path.name, downloader=downloader)
     except BaseException as exc:
-        if not existed:
-            _remove_if_empty(path.parent)
+        for made in created:
+            _remove_if_empty(made)
         if isinstance(exc, OSError):  # requests' errors are OSErrors too
             raise FileNotFoundError(missing(exc)) from exc
         raise

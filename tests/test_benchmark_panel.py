@@ -104,7 +104,7 @@ def test_runs_of_other_code_or_parameters_are_not_reused(data_home, tmp_path, ca
     capsys.readouterr()
     main(args)
     log = capsys.readouterr().out
-    assert "2 recorded runs came from other code, parameters or machine" in log
+    assert "2 recorded runs came from other code, parameters, machine or" in log
     assert "0 recorded, 2 to run" in log
     assert len(read_runs(path)) == 4  # the old rows stay, as history
 
@@ -241,7 +241,7 @@ def test_runs_on_subsamples_are_not_reused_for_other_sizes(data_home, tmp_path, 
     assert "1 recorded, 0 to run" in capsys.readouterr().out
 
 
-def test_a_row_cut_by_a_crash_is_dropped_and_a_row_without_newline_kept(
+def test_a_last_row_without_its_line_end_is_dropped_and_run_again(
     data_home, tmp_path, capsys
 ):
     out = tmp_path / "out"
@@ -249,19 +249,36 @@ def test_a_row_cut_by_a_crash_is_dropped_and_a_row_without_newline_kept(
     main(args)
     path = out / "panel.csv"
     text = path.read_text()
-    path.write_text(text.rstrip("\r\n"))  # complete, but no line end
-    capsys.readouterr()
-    main(args)
-    assert "2 recorded, 0 to run" in capsys.readouterr().out
-    path.write_text(text[: -len(text.splitlines()[-1]) // 2 - 2])  # cut mid-row
-    main(args)
-    log = capsys.readouterr().out
-    assert "dropped an incomplete last row" in log and "1 recorded, 1 to run" in log
-    runs = read_runs(path)  # the new row on a line of its own
-    assert [(r.dataset, r.accuracy is not None) for r in runs] == [
-        ("Alpha", True),
-        ("Beta", True),
-    ]
+    for cut in (text.rstrip("\r\n"), text[: -len(text.splitlines()[-1]) // 2 - 2]):
+        path.write_text(cut)  # cut at its end, or in its middle, by a crash
+        capsys.readouterr()
+        main(args)
+        log = capsys.readouterr().out
+        assert "dropped a last row without its line end" in log
+        assert "1 recorded, 1 to run" in log
+        runs = read_runs(path)  # the new row on a line of its own
+        assert [(r.dataset, r.accuracy is not None) for r in runs] == [
+            ("Alpha", True),
+            ("Beta", True),
+        ]
+
+
+def test_a_foreign_file_is_refused_untouched(data_home, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    foreign = b"name,age\r\nalice,30\r\nbob,4,extra"  # no line end at its end
+    (out / "panel.csv").write_bytes(foreign)
+    with pytest.raises(SystemExit, match="not written by this version"):
+        main(_args(data_home, out))
+    assert (out / "panel.csv").read_bytes() == foreign
+
+
+def test_sizes_are_checked_on_every_problem_before_the_first_fit(
+    data_home, tmp_path, capsys
+):
+    with pytest.raises(SystemExit, match="--train-size 11 does not fit 12 series"):
+        main(_args(data_home, tmp_path / "out", "--train-size", "11"))
+    assert "accuracy" not in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(
@@ -302,7 +319,7 @@ def test_rows_of_concurrent_comparisons_share_one_header(tmp_path):
         (["--datasets", "Alpha", "../x"], "Invalid UCR problem name '../x'"),
         (["--classifiers", TINY_SPEC + ",bogus=1"], "bogus"),
         (["--classifiers", TINY_SPEC + ",random_state=3"], "random_state is set by"),
-        (["--train-size", "1"], "--train-size 1 is too small"),
+        (["--train-size", "1"], "--train-size 1 does not fit"),
         (["--record", "no/such/folder/RESULTS.md"], "--record"),
     ],
     ids=["name", "unknown-parameter", "random-state", "train-size", "record"],

@@ -421,21 +421,37 @@ def test_the_module_imports_without_aeon_and_sktime(monkeypatch):
 # ------------------------------------------- what adversarial use found (stop 24)
 
 
-@pytest.mark.parametrize(
-    "text, message",
-    [
-        (_UNIVARIATE.replace(":up", "").replace(":down", ""), "label missing"),
-        (_UNIVARIATE.replace("true up down", "false"), "Tiny_TRAIN.ts is not a"),
-    ],
-    ids=["no-labels", "classLabel-false"],
+_UNLABELLED = (
+    _UNIVARIATE.replace("true up down", "false").replace(":up", "").replace(":down", "")
 )
-def test_a_malformed_ts_in_a_download_is_not_kept(tmp_path, ts_reader, text, message):
-    url = _archive_mirror(tmp_path / "mirror", "Tiny", text)
+
+
+@pytest.mark.parametrize(
+    "train, test, message",
+    [
+        (_UNIVARIATE.replace(":up", "").replace(":down", ""), None, "label missing"),
+        (_UNLABELLED, None, "TRAIN.ts holds 2 series but no class labels"),
+        (_UNIVARIATE, _UNLABELLED, "TEST.ts holds 2 series but no class labels"),
+    ],
+    ids=["no-labels", "classLabel-false", "only-the-test-file-bad"],
+)
+def test_a_malformed_ts_in_a_download_keeps_nothing(
+    tmp_path, ts_reader, train, test, message
+):
+    url = _archive_mirror(tmp_path / "mirror", "Tiny", train, test)
+    home = tmp_path / "home"
     with pytest.raises(ValueError, match=message) as info:
-        load_archive("Tiny", data_home=tmp_path / "home", base_url=url)
+        load_archive("Tiny", data_home=home, base_url=url)
     assert "Nothing was kept" in str(info.value)
-    # No file, no checksum, no folder: the next load tries again.
-    assert not (tmp_path / "home" / "archive" / "Tiny").exists()
+    # No file, no checksum, no folder (not even the data home it created).
+    assert not home.exists()
+
+
+def test_read_ts_reads_an_unlabelled_file_to_predict(tmp_path, ts_reader):
+    path = tmp_path / "new.ts"
+    path.write_text(_UNLABELLED)
+    X, y = read_ts(path)
+    assert X.shape == (2, 3, 1) and len(y) == 0
 
 
 def test_read_ts_needs_an_existing_file_and_takes_any_suffix(tmp_path, ts_reader):

@@ -61,6 +61,30 @@ def test_a_new_learning_rate_applies_where_there_is_no_schedule(series_data):
     assert clf.resolved_params_["learning_rate"] == 0.002
 
 
+def test_a_warm_fit_keeps_the_rate_a_callback_set(series_data):
+    X, y = series_data
+    clf = TransformerTimeSeriesClassifier(**EAGER, warm_start=True).fit(X, y)
+    clf.model_.optimizer.learning_rate = 1e-4  # as ReduceLROnPlateau would
+    clf.fit(X, y)  # learning_rate unchanged: the optimizer's rate stays
+    assert float(clf.model_.optimizer.learning_rate) == pytest.approx(1e-4)
+    clf.set_params(learning_rate=np.float32(EAGER["learning_rate"])).fit(X, y)
+    assert float(clf.model_.optimizer.learning_rate) == pytest.approx(1e-4)
+
+
+def test_the_schedule_checks_follow_the_optimizer_built(series_data):
+    X, y = series_data
+    # partial_fit never follows a schedule: a learning-rate callback is fine.
+    callback = keras.callbacks.ReduceLROnPlateau(monitor="loss")
+    clf = TransformerTimeSeriesClassifier(
+        **EAGER, lr_schedule="cosine", callbacks=[callback]
+    ).partial_fit(X, y)
+    # A warm fit after it cannot add the schedule partial_fit did not build.
+    clf.set_params(warm_start=True, callbacks=None)
+    with pytest.raises(ValueError, match="lr_schedule='constant'.*got lr_sched"):
+        clf.fit(X, y)
+    clf.set_params(lr_schedule="constant").fit(X, y)
+
+
 def test_learning_rate_callbacks_are_refused_with_a_schedule(series_data):
     X, y = series_data
     callback = keras.callbacks.ReduceLROnPlateau(monitor="loss")
@@ -103,6 +127,9 @@ def test_sequences_of_series_in_pandas_and_object_arrays_are_read_as_lists():
     )
     for given in (objects, pd.Series(X), nested):
         np.testing.assert_allclose(clf.predict_proba(given), expected, atol=1e-6)
+    # A nested frame's layout is its own: channels_first reads it the same way.
+    clf.set_params(data_format="channels_first")
+    np.testing.assert_allclose(clf.predict_proba(nested), expected, atol=1e-6)
 
 
 def test_after_an_unequal_length_fit_a_channel_mismatch_names_channels():

@@ -7,7 +7,8 @@ import shlex
 import sys
 from pathlib import Path
 
-from .classifiers import BUILTIN_CLASSIFIERS, DEFAULT_CLASSIFIERS
+from ..datasets import _check_name as check_problem_name
+from .classifiers import BUILTIN_CLASSIFIERS, DEFAULT_CLASSIFIERS, make_classifier
 from .report import machine_description, markdown_report, write_report
 from .run import PANELS, BenchmarkError, run_benchmark
 
@@ -100,16 +101,26 @@ def main(argv=None):
             f"--name must be a file name stem without folders, got {name!r}; "
             "use --output-dir for the folder."
         )
+    # Names and classifier entries first: a bad one leaves nothing behind.
+    try:
+        datasets = [check_problem_name(d) for d in datasets]
+    except ValueError as exc:
+        raise SystemExit(f"error: {exc}") from None
+    for spec in args.classifiers:
+        make_classifier(spec, 0)  # (SystemExit naming a bad entry)
     output_dir = Path(args.output_dir)
     if output_dir.exists() and not output_dir.is_dir():
         raise SystemExit(f"--output-dir {str(output_dir)!r} is a file, not a folder.")
-    if args.record and (
-        Path(args.record).is_dir() or not Path(args.record).parent.is_dir()
-    ):
+    if args.record and not Path(args.record).parent.is_dir():
         raise SystemExit(
             f"--record {args.record!r} must be a markdown file in an existing folder."
         )
-    output_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SystemExit(f"--output-dir {str(output_dir)!r}: {exc}") from None
+    if args.record and Path(args.record).is_dir():
+        raise SystemExit(f"--record {args.record!r} is a folder, not a markdown file.")
     csv_path = output_dir / f"{name}.csv"
     print(machine_description(), flush=True)
     try:

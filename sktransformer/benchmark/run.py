@@ -123,7 +123,7 @@ def _converters():
 def _csv_rows(path):
     """The header and rows of a comparison CSV, and whether it ends a line."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = Path(path).read_text(encoding="utf-8-sig")  # (Excel adds a BOM)
     except UnicodeDecodeError as exc:
         raise SystemExit(
             f"{path} is not a comparison CSV (not UTF-8 text: {exc}); choose "
@@ -183,33 +183,26 @@ def read_runs(path):
 
 
 def _repair_tail(path, log):
-    """Make ``path`` end with a whole row: a crash may have cut the last one.
+    """Drop a last row that lacks its line end: a crash cut it while written.
 
-    A last row without its line end is kept if it is complete (a file edited
-    by hand), else dropped: the file is rewritten without it, atomically.
+    Rows are written whole with their line end, so such a row may be cut
+    anywhere, even inside its last number: it is dropped (its run is done
+    again) and the file rewritten atomically. Only a file with the
+    comparison's header is touched.
     """
     path = Path(path)
     if not path.exists() or path.stat().st_size == 0:
         return
     rows, ends_a_line = _csv_rows(path)
-    if ends_a_line:
-        return
-    header, last = rows[0], rows[-1]
-    try:
-        complete = len(rows) > 1 and _run_of(last, header, path, len(rows)) is not None
-    except SystemExit:
-        complete = False
-    if complete:
-        with open(path, "a", newline="", encoding="utf-8") as f:
-            f.write("\r\n")
-        return
+    if ends_a_line or not rows or rows[0] not in (_COLUMNS, _OLD_COLUMNS):
+        return  # (a foreign file is refused by read_runs, untouched)
     log(
-        f"{path}: dropped an incomplete last row (a write interrupted by a crash): "
-        f"{','.join(last)[:80]!r}"
+        f"{path}: dropped a last row without its line end (a write cut by a "
+        f"crash; its run is done again): {','.join(rows[-1])[:80]!r}"
     )
-    tmp = path.with_name(f".{path.name}.repair")
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.repair")
     with open(tmp, "w", newline="", encoding="utf-8") as f:
-        csv.writer(f).writerows(rows[:-1] if len(rows) > 1 else [])
+        csv.writer(f).writerows(rows[:-1] if len(rows) > 1 else rows)
     os.replace(tmp, path)
 
 
@@ -269,11 +262,12 @@ def _subsample(X, y, size, seed, option):
     if size is None or size >= len(y):
         return X, y
     n_classes = len(np.unique(y))
-    if size < n_classes:
+    if not n_classes <= size <= len(y) - n_classes:
         raise ValueError(
-            f"{option} {size} is too small: a stratified subsample of these "
-            f"{len(y)} series needs at least one of each of their {n_classes} "
-            "classes."
+            f"{option} {size} does not fit {len(y)} series of {n_classes} classes: "
+            "a stratified subsample needs every class in it and in what it leaves "
+            f"out (use {n_classes} to {len(y) - n_classes}, or all {len(y)} "
+            f"series by leaving {option} out)."
         )
     X, _, y, _ = train_test_split(X, y, train_size=size, stratify=y, random_state=seed)
     return X, y
@@ -425,8 +419,8 @@ def run_benchmark(
             stale += 1
     if stale:
         log(
-            f"{stale} recorded runs came from other code, parameters or machine: "
-            "not reused"
+            f"{stale} recorded runs came from other code, parameters, machine or "
+            "--train-size/--test-size: not reused"
         )
     todo = [
         (d, c, s)
@@ -435,6 +429,10 @@ def run_benchmark(
         for s in range(repeats)
         if (d, c, s) not in recorded
     ]
+    if train_size is not None or test_size is not None:
+        # A quick look: check every problem's sizes before the first fit.
+        for dataset in {d for d, _, _ in todo}:
+            _load(dataset, train_size, test_size, data_home)
     total = len(datasets) * len(classifiers) * repeats
     log(
         f"{total} runs ({len(datasets)} problems x {len(classifiers)} classifiers x "
@@ -448,12 +446,9 @@ def run_benchmark(
                 recorded[dataset, c, s] for c in classifiers for s in range(repeats)
             ]
             continue
-        try:
-            X_train, y_train, X_test, y_test = load_problem(
-                dataset, train_size=train_size, test_size=test_size, data_home=data_home
-            )
-        except (OSError, ValueError, ImportError) as exc:
-            raise BenchmarkError(f"cannot load {dataset}: {exc}") from exc
+        X_train, y_train, X_test, y_test = _load(
+            dataset, train_size, test_size, data_home
+        )
         lengths = series_lengths(X_train.transpose(0, 2, 1))
         shape = {
             "n_train": len(y_train),
@@ -500,6 +495,15 @@ def run_benchmark(
 
 class BenchmarkError(ValueError):
     """A comparison that cannot go on (a problem that cannot be loaded)."""
+
+
+def _load(dataset, train_size, test_size, data_home):
+    try:
+        return load_problem(
+            dataset, train_size=train_size, test_size=test_size, data_home=data_home
+        )
+    except (OSError, ValueError, ImportError) as exc:
+        raise BenchmarkError(f"cannot load {dataset}: {exc}") from exc
 
 
 def _fingerprint(spec, train_size, test_size):
