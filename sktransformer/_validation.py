@@ -28,6 +28,7 @@ __all__ = [
     "check_series_shape",
     "series_lengths",
     "fill_gaps",
+    "refuse_underflow",
     "to_python",
     "check_params",
     "DATA_FORMATS",
@@ -40,6 +41,7 @@ _LAYOUTS = {
     "channels_first": "(n_series, n_channels, n_timepoints)",
 }
 
+_CHUNK = 1024  # series at a time, for checks that copy
 _EXPECTED = (
     "a 3D array of shape (n_series, n_timepoints, n_channels) or a 2D array of "
     "shape (n_series, n_timepoints) for univariate series"
@@ -122,6 +124,7 @@ def check_series(
                 f"{input_name} holds strings, records, dates or durations (dtype "
                 f"{X.dtype}); expected real numbers: could not convert it to float."
             )
+        source = X
         X = check_array(
             X,
             accept_sparse=False,
@@ -149,6 +152,7 @@ def check_series(
                 f"resample them. Details: {message}"
             ) from None
         raise
+    refuse_underflow(source, X, input_name)
     input_ndim = X.ndim
     if X.ndim == 3 and data_format == "channels_first":
         X = X.transpose(0, 2, 1)
@@ -167,6 +171,40 @@ def check_series(
     if warn_layout and input_ndim == 3:
         _warn_if_layout_looks_transposed(X, data_format, input_name)
     return (X, input_ndim) if return_input_ndim else X
+
+
+def refuse_underflow(source, X, input_name, advice=None):
+    """Refuse series that the cast to ``X``'s float dtype turns into zeros.
+
+    float64 series of magnitude below float32's smallest normal number (about
+    1.2e-38) would reach the network as zeros or digits-poor subnormals.
+    ``advice`` replaces the default hint (scale the series first).
+    """
+    if type(source).__module__.partition(".")[0] == "pandas":
+        source = source.to_numpy()
+    if not (isinstance(source, np.ndarray) and source.dtype.kind == "f"):
+        return
+    if X.dtype.kind != "f" or source.dtype.itemsize <= X.dtype.itemsize:
+        return
+    tiny = np.finfo(X.dtype).tiny
+    flat = source.reshape(len(source), -1)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN series
+        for start in range(0, len(flat), _CHUNK):
+            peak = np.nanmax(np.abs(flat[start : start + _CHUNK]), axis=1)
+            small = np.flatnonzero((peak > 0) & (peak < tiny))
+            if len(small):
+                i = start + small[0]
+                raise ValueError(
+                    f"{input_name} holds series whose values all lie below "
+                    f"{tiny:.3g} in magnitude (series {i}: at most {peak[small[0]]:.3g}"
+                    f"): they would become zeros in {X.dtype}. "
+                    + (
+                        advice
+                        or "Scale the series first, for example with sktransformer."
+                        "TimeSeriesStandardScaler (it works in float64)."
+                    )
+                )
 
 
 def _series_sequence(X, input_name, data_format):
@@ -189,9 +227,17 @@ def _series_sequence(X, input_name, data_format):
     dtypes = getattr(X, "dtypes", None)
     if getattr(X, "ndim", 0) == 2 and dtypes is not None and len(X.columns):
         cells = X.to_numpy()
-        if all(d.kind == "O" for d in dtypes) and all(
-            np.ndim(cell) == 1 for cell in cells.ravel()
-        ):  # nested: rows of channels
+        ndims = np.array([np.ndim(cell) for cell in cells.ravel()])
+        if all(d.kind == "O" for d in dtypes) and np.any(ndims == 1):
+            # nested: rows of channels, a series in every cell
+            if np.any(ndims != 1):
+                row, column = np.unravel_index(np.argmax(ndims != 1), cells.shape)
+                raise ValueError(
+                    f"{input_name} is a nested DataFrame (a series in each cell), "
+                    f"but its cell at row {row}, column {X.columns[column]!r} holds "
+                    f"{cells[row, column]!r}: every cell needs a series (NaN inside "
+                    "a series for its missing values)."
+                )
             try:
                 series = [np.column_stack(list(row)) for row in cells]
             except ValueError:

@@ -598,6 +598,25 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
     def __sklearn_is_fitted__(self):
         return hasattr(self, "model_")
 
+    # scikeras' encoder hooks: this estimator never calls them, so overriding
+    # them would silently change nothing (and scikeras' target_encoder failed
+    # on a missing ``loss``). They are refused with what to use instead.
+    @property
+    def target_encoder(self):
+        raise AttributeError(
+            f"{type(self).__name__} does not use scikeras' target_encoder: labels "
+            "of any kind become int codes into classes_ (classes_[code] is the "
+            "label), and predict_proba's columns follow classes_."
+        )
+
+    @property
+    def feature_encoder(self):
+        raise AttributeError(
+            f"{type(self).__name__} does not use scikeras' feature_encoder: to "
+            "transform the series before the network, put a transformer before "
+            "it in a Pipeline (e.g. sktransformer.TimeSeriesStandardScaler)."
+        )
+
     # ------------------------------------------------------------------ #
     # Training
     # ------------------------------------------------------------------ #
@@ -678,6 +697,9 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         before = _FittedState(self) if warm else None
         try:
             X, lengths = self._check_series(X, reset=not warm)
+            if warm and X.shape[1] > self.n_timepoints_in_:
+                # (Only a network that takes any length gets here.)
+                self.n_timepoints_in_ = self.n_features_in_ = X.shape[1]
             if not warm:
                 self.classes_ = _classes_of(y, classes, type(self).__name__)
                 self.n_classes_ = len(self.classes_)

@@ -31,6 +31,8 @@ from pathlib import Path
 import numpy as np
 import pooch
 
+from ._validation import refuse_underflow
+
 __all__ = [
     "read_ts",
     "load_ucr",
@@ -518,7 +520,10 @@ def _download(url, path, check, missing):
     downloader = _vetted(_downloader(url), path, url, check)
     created = _make_folders(path.parent)
     try:
-        fetcher.fetch(path.name, downloader=downloader)
+        try:
+            fetcher.fetch(path.name, downloader=downloader)
+        except _Final as final:
+            raise final.error from final.error.__cause__
     except BaseException as exc:
         for made in created:
             _remove_if_empty(made)
@@ -541,11 +546,35 @@ def _copy_local(url, output_file, pooch_instance=None):
     shutil.copyfile(source, output_file)
 
 
+class _Final(Exception):
+    """A download failure that another try would repeat: pooch must not retry."""
+
+    def __init__(self, error):
+        super().__init__(str(error))
+        self.error = error
+
+
+#: HTTP statuses worth another try (timeouts, rate limits); other 4xx are final.
+_TRANSIENT_HTTP = (408, 425, 429)
+
+
 def _vetted(downloader, target, url, check):
-    """Wrap a pooch downloader: checksums and ``check`` run on the download."""
+    """Wrap a pooch downloader: checksums and ``check`` run on the download.
+
+    An HTTP client error (404...) is final: raised at once, where pooch would
+    retry it (as it retries a broken transfer, a wrong checksum or a
+    malformed file, which a truncated download can cause).
+    """
 
     def download(source, output_file, pooch_instance):
-        downloader(source, output_file, pooch_instance)
+        try:
+            downloader(source, output_file, pooch_instance)
+        except OSError as exc:  # requests' errors are OSErrors too
+            status = getattr(getattr(exc, "response", None), "status_code", None)
+            if status is not None and 400 <= status < 500:
+                if status not in _TRANSIENT_HTTP:
+                    raise _Final(exc) from None
+            raise
         _verify_sha256(Path(output_file), target, source=url)
         try:
             check(Path(output_file))
@@ -715,6 +744,7 @@ def _as_dtype(values, dtype, name):
             f"{name} holds infinite or (for dtype {np.dtype(dtype)}) too large "
             "values; only NaN may stand for missing values or padding."
         )
+    refuse_underflow(values, out, name, "Load it with dtype=np.float64.")
     return out
 
 

@@ -70,6 +70,41 @@ def test_missing_offline_says_where_to_put_the_files(tmp_path, monkeypatch):
     assert not any(tmp_path.rglob("*.part")), "no partial file is left behind"
 
 
+def test_a_missing_file_on_the_mirror_is_not_retried(tmp_path, monkeypatch):
+    """A 404 would be a 404 again: one request, then the offline guidance."""
+    import functools
+    import http.server
+    import threading
+
+    requests_seen = []
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def do_GET(self):
+            requests_seen.append(self.path)
+            super().do_GET()
+
+        def log_message(self, *args):
+            pass
+
+    handler = functools.partial(Handler, directory=str(tmp_path / "empty"))
+    (tmp_path / "empty").mkdir()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    waits = []
+    monkeypatch.setattr(pooch.core.time, "sleep", waits.append)
+    try:
+        with pytest.raises(FileNotFoundError, match="SKTRANSFORMER_DATA"):
+            load_ucr(
+                "Toy",
+                data_home=tmp_path / "home",
+                base_url=f"http://127.0.0.1:{server.server_port}/",
+            )
+    finally:
+        server.shutdown()
+    assert waits == [] and len(requests_seen) == 1
+    assert not (tmp_path / "home").exists()
+
+
 @needs_forda
 def test_download_is_atomic_and_checked(tmp_path):
     """Downloading from a mirror (here a file:// copy) writes the checked file."""
@@ -509,3 +544,11 @@ def test_concurrent_downloads_record_every_checksum(tmp_path, ts_reader):
             "Tiny_TEST.ts",
             "Tiny_TRAIN.ts",
         ]
+
+
+def test_values_below_float32_range_are_refused_unless_loaded_as_float64(tmp_path):
+    _write_ucr(tmp_path, "Tiny", np.array([[1, 1e-50, 2e-50], [2, 3e-50, -1e-50]]))
+    with pytest.raises(ValueError, match="would become zeros.*dtype=np.float64"):
+        load_ucr("Tiny", data_home=tmp_path, download=False)
+    X, _ = load_ucr("Tiny", data_home=tmp_path, download=False, dtype=np.float64)
+    np.testing.assert_allclose(X[1, :, 0], [3e-50, -1e-50])

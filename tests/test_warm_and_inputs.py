@@ -8,7 +8,7 @@ import pytest
 
 from sktransformer import TransformerTimeSeriesClassifier
 
-from .conftest import TINY
+from .conftest import TINY, TINY_TOKENISED
 
 #: Two epochs run faster eagerly than Keras compiles their steps.
 EAGER = {**TINY, "epochs": 1, "run_eagerly": True, "random_state": 0}
@@ -164,3 +164,55 @@ def test_unreadable_series_are_a_clear_error(X, error, fragment):
     clf = TransformerTimeSeriesClassifier(**EAGER)
     with pytest.raises(error, match=fragment):
         clf.fit(X, [0, 1])
+
+
+# What stop 25 fixed from the last note's list.
+
+
+def test_scikeras_encoder_hooks_it_never_calls_are_refused_clearly():
+    """Overriding them would change nothing: they say what to use instead."""
+    clf = TransformerTimeSeriesClassifier()
+    with pytest.raises(AttributeError, match="labels of any kind become int codes"):
+        clf.target_encoder  # noqa: B018 (scikeras' failed on a missing `loss`)
+    with pytest.raises(AttributeError, match="Pipeline"):
+        clf.feature_encoder  # noqa: B018
+    assert not hasattr(clf, "target_encoder")
+
+
+def test_float64_series_below_float32_range_are_refused(series_data):
+    X, y = series_data
+    tiny = X.astype(np.float64) * 1e-50
+    clf = TransformerTimeSeriesClassifier(**EAGER)
+    for given in (tiny, tiny[:, :, 0], pd.DataFrame(tiny[:, :, 0])):
+        with pytest.raises(ValueError, match=r"series 0: at most .*e-50.*float32"):
+            clf.fit(given, y)
+    # One such series among normal ones is named; stray tiny values are not.
+    mixed = X.astype(np.float64)
+    mixed[7] *= 1e-45
+    with pytest.raises(ValueError, match="series 7"):
+        clf.fit(mixed, y)
+    mixed[7] = X[7]
+    mixed[3, 2] = 1e-300
+    clf.fit(mixed, y)
+    with pytest.raises(ValueError, match="series 1"):
+        clf.predict(np.stack([X[0], X[1] * 1e-40]).astype(np.float64))
+
+
+def test_a_warm_fit_on_longer_series_updates_the_longest_length():
+    X, y = _unequal()
+    clf = TransformerTimeSeriesClassifier(
+        **{**EAGER, **TINY_TOKENISED, "epochs": 1}, warm_start=True
+    ).fit(X, y)
+    assert clf.n_timepoints_in_ == max(len(s) for s in X) < 30
+    clf.fit([np.ones((30, 2)), np.zeros((20, 2))], [0, 1])
+    assert clf.n_timepoints_in_ == clf.n_features_in_ == 30
+    clf.fit(X, y)  # shorter again: the longest seen stays
+    assert clf.n_timepoints_in_ == 30
+
+
+def test_a_nested_frame_with_a_missing_cell_names_the_cell():
+    nested = pd.DataFrame(
+        {"c0": [pd.Series([1.0, 2.0, 3.0]), np.nan], "c1": [pd.Series([1.0] * 3)] * 2}
+    )
+    with pytest.raises(ValueError, match=r"row 1, column 'c0' holds nan"):
+        TransformerTimeSeriesClassifier(**EAGER).fit(nested, [0, 1])
