@@ -152,59 +152,92 @@ def check_series(
                 f"resample them. Details: {message}"
             ) from None
         raise
-    refuse_underflow(source, X, input_name)
     input_ndim = X.ndim
-    if X.ndim == 3 and data_format == "channels_first":
-        X = X.transpose(0, 2, 1)
-    if X.ndim == 2:
-        X = X[:, :, np.newaxis]
-    elif X.ndim != 3:
+    if X.ndim not in (2, 3):
         raise ValueError(
             f"Expected {_EXPECTED}; got {input_name} with {X.ndim} dimensions and "
             f"shape {X.shape}."
         )
+    X = _channels_last(X, data_format)
     if X.shape[1] < 1 or X.shape[2] < 1:
         raise ValueError(
             f"{input_name} has shape {X.shape}: series need at least 1 time point "
             "and 1 channel."
         )
+    refuse_underflow(source, X, input_name, data_format=data_format)
     if warn_layout and input_ndim == 3:
         _warn_if_layout_looks_transposed(X, data_format, input_name)
     return (X, input_ndim) if return_input_ndim else X
 
 
-def refuse_underflow(source, X, input_name, advice=None):
-    """Refuse series that the cast to ``X``'s float dtype turns into zeros.
+def _channels_last(X, data_format):
+    """A 2D or 3D panel in ``data_format`` as ``(n, T, C)`` (a view)."""
+    if X.ndim == 3 and data_format == "channels_first":
+        return X.transpose(0, 2, 1)
+    return X[:, :, np.newaxis] if X.ndim == 2 else X
 
-    float64 series of magnitude below float32's smallest normal number (about
-    1.2e-38) would reach the network as zeros or digits-poor subnormals.
-    ``advice`` replaces the default hint (scale the series first).
+
+def refuse_underflow(
+    source, X, input_name, *, data_format="channels_last", advice=None
+):
+    """Refuse channels that the cast of ``source`` to ``X`` turned into zeros.
+
+    ``X`` is ``source`` (any array-like of numbers, 2D or 3D in
+    ``data_format``) cast to a float dtype and laid out ``(n, T, C)``. A
+    channel of a series whose values all lie below float32's smallest normal
+    number (about 1.2e-38) reaches the network as zeros or subnormals with few
+    digits: it is refused, unless the cast kept its values exactly (float32
+    input already holding such values). Only the series whose cast channels
+    look that small are read again from ``source``. ``advice`` replaces the
+    default hint (scale the series first).
     """
-    if type(source).__module__.partition(".")[0] == "pandas":
-        source = source.to_numpy()
-    if not (isinstance(source, np.ndarray) and source.dtype.kind == "f"):
+    if X.dtype.kind != "f" or X.size == 0:
         return
-    if X.dtype.kind != "f" or source.dtype.itemsize <= X.dtype.itemsize:
-        return
+    kind = getattr(getattr(source, "dtype", None), "kind", None)
+    if kind in ("b", "i", "u") or (
+        kind == "f" and source.dtype.itemsize <= X.dtype.itemsize
+    ):
+        return  # (exact: integers do not underflow, narrower floats widen)
     tiny = np.finfo(X.dtype).tiny
-    flat = source.reshape(len(source), -1)
     with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN series
-        for start in range(0, len(flat), _CHUNK):
-            peak = np.nanmax(np.abs(flat[start : start + _CHUNK]), axis=1)
-            small = np.flatnonzero((peak > 0) & (peak < tiny))
-            if len(small):
-                i = start + small[0]
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN channels
+        for start in range(0, len(X), _CHUNK):
+            peak = _peak(X[start : start + _CHUNK])
+            rows = start + np.flatnonzero((peak < tiny).any(axis=1))
+            if not len(rows):
+                continue
+            exact = _channels_last(_rows_as_float64(source, rows), data_format)
+            exact_peak = _peak(exact)
+            lost = (peak[rows - start] < tiny) & (exact_peak > 0)
+            lost &= exact_peak != peak[rows - start]
+            if lost.any():
+                row, channel = np.argwhere(lost)[0]
                 raise ValueError(
                     f"{input_name} holds series whose values all lie below "
-                    f"{tiny:.3g} in magnitude (series {i}: at most {peak[small[0]]:.3g}"
-                    f"): they would become zeros in {X.dtype}. "
+                    f"{tiny:.3g} in magnitude (series {rows[row]}, channel "
+                    f"{channel}: at most {exact_peak[row, channel]:.3g}): in "
+                    f"{X.dtype} they would become zeros or lose their digits. "
                     + (
                         advice
                         or "Scale the series first, for example with sktransformer."
                         "TimeSeriesStandardScaler (it works in float64)."
                     )
                 )
+
+
+def _peak(X):
+    """The largest magnitude of each channel of each series of ``X`` (n, T, C).
+
+    NaN are ignored (NaN for a channel that is all NaN); no copy of ``X``.
+    """
+    return np.fmax(np.fmax.reduce(X, axis=1), -np.fmin.reduce(X, axis=1))
+
+
+def _rows_as_float64(source, rows):
+    """Rows ``rows`` of ``source`` (an array-like of numbers) as float64."""
+    if type(source).__module__.partition(".")[0] == "pandas":
+        return source.iloc[rows].to_numpy(dtype=np.float64, na_value=np.nan)
+    return np.asarray(np.asarray(source)[rows], dtype=np.float64)
 
 
 def _series_sequence(X, input_name, data_format):
@@ -226,17 +259,19 @@ def _series_sequence(X, input_name, data_format):
         return list(X)
     dtypes = getattr(X, "dtypes", None)
     if getattr(X, "ndim", 0) == 2 and dtypes is not None and len(X.columns):
+        if not all(d.kind == "O" for d in dtypes):
+            return X
         cells = X.to_numpy()
         ndims = np.array([np.ndim(cell) for cell in cells.ravel()])
-        if all(d.kind == "O" for d in dtypes) and np.any(ndims == 1):
+        if np.any(ndims == 1):
             # nested: rows of channels, a series in every cell
             if np.any(ndims != 1):
                 row, column = np.unravel_index(np.argmax(ndims != 1), cells.shape)
                 raise ValueError(
                     f"{input_name} is a nested DataFrame (a series in each cell), "
-                    f"but its cell at row {row}, column {X.columns[column]!r} holds "
-                    f"{cells[row, column]!r}: every cell needs a series (NaN inside "
-                    "a series for its missing values)."
+                    f"but its cell at index {X.index[row]!r}, column "
+                    f"{X.columns[column]!r} holds {cells[row, column]!r}: every cell "
+                    "needs a series (NaN inside a series for its missing values)."
                 )
             try:
                 series = [np.column_stack(list(row)) for row in cells]

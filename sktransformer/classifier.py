@@ -697,9 +697,6 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         before = _FittedState(self) if warm else None
         try:
             X, lengths = self._check_series(X, reset=not warm)
-            if warm and X.shape[1] > self.n_timepoints_in_:
-                # (Only a network that takes any length gets here.)
-                self.n_timepoints_in_ = self.n_features_in_ = X.shape[1]
             if not warm:
                 self.classes_ = _classes_of(y, classes, type(self).__name__)
                 self.n_classes_ = len(self.classes_)
@@ -738,6 +735,9 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
                     _check_learning_rate_callbacks(params, self.model_)
                     self._make_checkpoint_dir(params)
                     self._train(train, validation, epochs, params, incremental)
+            if warm and X.shape[1] > self.n_timepoints_in_:
+                # (Only a network that takes any length gets here.)
+                self.n_timepoints_in_ = self.n_features_in_ = X.shape[1]
             self.padding_fraction_ = train.padding_fraction
         except BaseException as exc:
             # A failed fresh fit leaves the estimator unfitted; a failed warm

@@ -445,7 +445,7 @@ def _extract(archive, member, out, target, url):
             raise ValueError(f"{member} in {url} is corrupt: {exc}") from None
     _verify_sha256(out, target, source=url)
     try:  # nothing is kept that would fail every later load
-        _labelled(*read_ts(out), member)
+        _labelled(*read_ts(out, dtype=np.float64), member)  # (any dtype asked)
     except ValueError as exc:
         reason = str(exc).replace(str(out), member)
         raise ValueError(f"Nothing was kept from {url}: {reason}") from None
@@ -744,7 +744,8 @@ def _as_dtype(values, dtype, name):
             f"{name} holds infinite or (for dtype {np.dtype(dtype)}) too large "
             "values; only NaN may stand for missing values or padding."
         )
-    refuse_underflow(values, out, name, "Load it with dtype=np.float64.")
+    laid_out = out if out.ndim == 3 else out[:, :, np.newaxis]
+    refuse_underflow(values, laid_out, name, advice="Load it with dtype=np.float64.")
     return out
 
 

@@ -50,7 +50,7 @@ class TransformerClassifier(BaseClassifier):
     >>> from sktransformer.sktime import TransformerClassifier
     >>> X, y = load_unit_test(split="train", return_type="numpy3D")
     >>> clf = TransformerClassifier(
-    ...     "recommended", params={"epochs": 2, "embed_dim": 8}, random_state=0)
+    ...     "recommended", params={"epochs": 2, "n_members": 1}, random_state=0)
     >>> clf.fit(X, y).predict_proba(X[:3]).shape
     (3, 2)
     """

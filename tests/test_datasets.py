@@ -427,6 +427,17 @@ def test_archive_values_beyond_the_dtype_are_refused(tmp_path, ts_reader):
         load_archive("Tiny", data_home=tmp_path / "home", base_url=url)
 
 
+def test_archive_values_beyond_float32_load_as_float64(tmp_path, ts_reader):
+    """The download is kept (the file is valid); float32 refuses, float64 reads."""
+    text = _UNIVARIATE.replace("1.0,2.0,3.0:up", "1e-45,2e-45,3e-45:up")
+    url = _archive_mirror(tmp_path / "mirror", "Tiny", text)
+    home = tmp_path / "home"
+    with pytest.raises(ValueError, match="dtype=np.float64"):
+        load_archive("Tiny", data_home=home, base_url=url)
+    X, _ = load_archive("Tiny", data_home=home, download=False, dtype=np.float64)
+    np.testing.assert_allclose(X[:, 0, 0], [1e-45, 3.0])
+
+
 def test_archive_falls_back_to_sktime(tmp_path, monkeypatch):
     pytest.importorskip("sktime")
     monkeypatch.setitem(sys.modules, "aeon.datasets", None)

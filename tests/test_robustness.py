@@ -11,7 +11,7 @@ import keras
 import numpy as np
 import pytest
 from sklearn.exceptions import NotFittedError
-from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.model_selection import GridSearchCV
 
 from sktransformer import TransformerTimeSeriesClassifier
 from sktransformer._threads import threads_from_environment
@@ -23,28 +23,7 @@ from .conftest import TINY, op_determinism_enabled
 # --------------------------------------------------------------------------- #
 
 
-def _search(X, y, n_jobs):
-    return GridSearchCV(
-        TransformerTimeSeriesClassifier(**TINY, random_state=0),
-        {"num_heads": [1, 2], "learning_rate": [1e-2, 3e-2]},
-        cv=2,
-        n_jobs=n_jobs,
-    ).fit(X, y)
-
-
-def test_parallel_search_gives_the_serial_results(series_data):
-    X, y = series_data
-    serial = _search(X, y, n_jobs=1)
-    parallel = _search(X, y, n_jobs=2)
-    for key in ("split0_test_score", "split1_test_score", "mean_test_score"):
-        np.testing.assert_array_equal(
-            parallel.cv_results_[key], serial.cv_results_[key]
-        )
-    assert parallel.best_params_ == serial.best_params_
-    np.testing.assert_array_equal(
-        cross_val_score(serial.best_estimator_, X, y, cv=3, n_jobs=2),
-        cross_val_score(serial.best_estimator_, X, y, cv=3, n_jobs=1),
-    )
+# (Serial and parallel searches agree: the contract test in test_fit_contract.py.)
 
 
 def _fit_and_report_threads(X, y):

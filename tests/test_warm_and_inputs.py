@@ -184,7 +184,7 @@ def test_float64_series_below_float32_range_are_refused(series_data):
     tiny = X.astype(np.float64) * 1e-50
     clf = TransformerTimeSeriesClassifier(**EAGER)
     for given in (tiny, tiny[:, :, 0], pd.DataFrame(tiny[:, :, 0])):
-        with pytest.raises(ValueError, match=r"series 0: at most .*e-50.*float32"):
+        with pytest.raises(ValueError, match=r"series 0, channel 0: .*e-50.*float32"):
             clf.fit(given, y)
     # One such series among normal ones is named; stray tiny values are not.
     mixed = X.astype(np.float64)
@@ -195,7 +195,44 @@ def test_float64_series_below_float32_range_are_refused(series_data):
     mixed[3, 2] = 1e-300
     clf.fit(mixed, y)
     with pytest.raises(ValueError, match="series 1"):
-        clf.predict(np.stack([X[0], X[1] * 1e-40]).astype(np.float64))
+        clf.predict(np.stack([X[0], X[1]]).astype(np.float64) * [[[1]], [[1e-40]]])
+
+
+@pytest.mark.parametrize(
+    "wrap",
+    [
+        lambda X: X.astype(object),
+        lambda X: pd.DataFrame(X[:, :, 0]).astype("Float64"),
+        lambda X: pd.DataFrame(X[:, :, 0]).astype(object),
+        lambda X: memoryview(np.ascontiguousarray(X)),
+    ],
+    ids=["object array", "nullable Float64", "object frame", "memoryview"],
+)
+def test_series_below_float32_range_are_refused_in_any_container(series_data, wrap):
+    X, y = series_data
+    with pytest.raises(ValueError, match="series 0, channel 0"):
+        TransformerTimeSeriesClassifier(**EAGER).fit(wrap(X.astype(float) * 1e-50), y)
+
+
+def test_underflow_is_judged_per_channel_and_only_where_digits_are_lost():
+    from sktransformer._validation import check_series
+
+    two = np.ones((3, 5, 2))
+    two[1, :, 1] = 1e-50  # one channel in other units
+    with pytest.raises(ValueError, match="series 1, channel 1"):
+        check_series(two)
+    with pytest.raises(ValueError, match="series 1, channel 1"):
+        check_series(two.transpose(0, 2, 1), data_format="channels_first")
+    # float32 values that are already subnormal lose nothing, whatever holds them.
+    sub = np.full((2, 4), 1e-40, dtype=np.float32)
+    for given in (sub, list(sub), np.ma.masked_array(sub, mask=False)):
+        np.testing.assert_array_equal(check_series(given, allow_nan=True)[..., 0], sub)
+    # Zeros are zeros; empty shapes get the shape's message.
+    check_series(np.zeros((2, 4)))
+    with pytest.raises(ValueError, match="at least 1 time point"):
+        check_series(np.zeros((3, 0, 1)))
+    with pytest.raises(ValueError, match="dimensions"):
+        check_series(np.full((2, 2, 2, 2), 1e-50))
 
 
 def test_a_warm_fit_on_longer_series_updates_the_longest_length():
@@ -214,5 +251,5 @@ def test_a_nested_frame_with_a_missing_cell_names_the_cell():
     nested = pd.DataFrame(
         {"c0": [pd.Series([1.0, 2.0, 3.0]), np.nan], "c1": [pd.Series([1.0] * 3)] * 2}
     )
-    with pytest.raises(ValueError, match=r"row 1, column 'c0' holds nan"):
+    with pytest.raises(ValueError, match=r"index 1, column 'c0' holds nan"):
         TransformerTimeSeriesClassifier(**EAGER).fit(nested, [0, 1])
