@@ -158,13 +158,13 @@ def check_series(
             f"Expected {_EXPECTED}; got {input_name} with {X.ndim} dimensions and "
             f"shape {X.shape}."
         )
-    X = _channels_last(X, data_format)
+    cast, X = X, _channels_last(X, data_format)
     if X.shape[1] < 1 or X.shape[2] < 1:
         raise ValueError(
             f"{input_name} has shape {X.shape}: series need at least 1 time point "
             "and 1 channel."
         )
-    refuse_underflow(source, X, input_name, data_format=data_format)
+    refuse_underflow(source, cast, input_name, data_format=data_format)
     if warn_layout and input_ndim == 3:
         _warn_if_layout_looks_transposed(X, data_format, input_name)
     return (X, input_ndim) if return_input_ndim else X
@@ -183,7 +183,7 @@ def refuse_underflow(
     """Refuse channels that the cast of ``source`` to ``X`` turned into zeros.
 
     ``X`` is ``source`` (any array-like of numbers, 2D or 3D in
-    ``data_format``) cast to a float dtype and laid out ``(n, T, C)``. A
+    ``data_format``) cast to a float dtype, in the same layout. A
     channel of a series whose values all lie below float32's smallest normal
     number (about 1.2e-38) reaches the network as zeros or subnormals with few
     digits: it is refused, unless the cast kept its values exactly (float32
@@ -199,6 +199,7 @@ def refuse_underflow(
     ):
         return  # (exact: integers do not underflow, narrower floats widen)
     tiny = np.finfo(X.dtype).tiny
+    X = _channels_last(X, data_format)
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN channels
         for start in range(0, len(X), _CHUNK):

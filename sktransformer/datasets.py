@@ -556,6 +556,7 @@ class _Final(Exception):
 
 #: HTTP statuses worth another try (timeouts, rate limits); other 4xx are final.
 _TRANSIENT_HTTP = (408, 425, 429)
+_CLIENT_ERRORS = range(400, 500)
 
 
 def _vetted(downloader, target, url, check):
@@ -571,9 +572,8 @@ def _vetted(downloader, target, url, check):
             downloader(source, output_file, pooch_instance)
         except OSError as exc:  # requests' errors are OSErrors too
             status = getattr(getattr(exc, "response", None), "status_code", None)
-            if status is not None and 400 <= status < 500:
-                if status not in _TRANSIENT_HTTP:
-                    raise _Final(exc) from None
+            if status in _CLIENT_ERRORS and status not in _TRANSIENT_HTTP:
+                raise _Final(exc) from None
             raise
         _verify_sha256(Path(output_file), target, source=url)
         try:
@@ -744,8 +744,7 @@ def _as_dtype(values, dtype, name):
             f"{name} holds infinite or (for dtype {np.dtype(dtype)}) too large "
             "values; only NaN may stand for missing values or padding."
         )
-    laid_out = out if out.ndim == 3 else out[:, :, np.newaxis]
-    refuse_underflow(values, laid_out, name, advice="Load it with dtype=np.float64.")
+    refuse_underflow(values, out, name, advice="Load it with dtype=np.float64.")
     return out
 
 
