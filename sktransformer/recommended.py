@@ -18,9 +18,9 @@ parameter           ``"auto"`` resolves to
                     (shared by the members of an ensemble, ``n_members``),
                     within ``MIN_EPOCHS``..``MAX_EPOCHS``
 ``warmup_epochs``   5% of ``epochs``
-``stem_filters``    one stride-2 stage per halving that keeps at least 16
-                    tokens (1 to 4 stages): length 80 -> 20 tokens, 128 ->
-                    16, 300 -> 19, 500 -> 32, 1,250 -> 79
+``stem_filters``    one stride-2 stage per halving that keeps at least 8
+                    tokens (1 to 4 stages): length 80 -> 10 tokens, 128 ->
+                    8, 300 -> 19, 500 -> 32, 1,250 -> 79
 ``input_norm``      ``"series"`` when the series' scales span orders of
                     magnitude (the 90th percentile of their standard
                     deviations at least ``SCALE_SPREAD`` times the 10th),
@@ -65,7 +65,7 @@ TARGET_STEPS = 3000
 MIN_EPOCHS = 60
 MAX_EPOCHS = 1500
 #: Fewest tokens ``stem_filters="auto"`` keeps, and its stages' filters.
-MIN_TOKENS = 16
+MIN_TOKENS = 8
 STEM_STAGE_FILTERS = (32, 64, 128, 128)
 #: ``n_members="auto"``: this many networks for at most this many series.
 ENSEMBLE_MEMBERS = 3
@@ -184,7 +184,7 @@ def resolve_auto(params, data):
     ...     {"batch_size": "auto", "epochs": "auto", "warmup_epochs": 3,
     ...      "stem_filters": "auto"}, data)
     >>> resolved["batch_size"], resolved["epochs"], resolved["stem_filters"]
-    (16, 1500, (32, 64, 128))
+    (16, 1500, (32, 64, 128, 128))
     """
     resolved = dict(params)
     for name, rule in _RULES.items():

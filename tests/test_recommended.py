@@ -135,7 +135,7 @@ def test_series_are_scaled_one_by_one_when_their_scales_span_decades(
 
 @pytest.mark.parametrize(
     ("length", "tokens"),
-    [(24, 12), (80, 20), (128, 16), (300, 19), (500, 32), (1250, 79)],
+    [(24, 12), (80, 10), (128, 8), (300, 19), (500, 32), (1250, 79)],
 )
 def test_tokens_follow_the_length(length, tokens):
     clf = TransformerTimeSeriesClassifier(**SMALL_RECOMMENDED, random_state=0)
@@ -146,8 +146,8 @@ def test_tokens_follow_the_length(length, tokens):
         len(clf.resolved_params_["stem_filters"])
         == {
             24: 1,
-            80: 2,
-            128: 3,
+            80: 3,
+            128: 4,
             300: 4,
             500: 4,
             1250: 4,

@@ -26,7 +26,8 @@ from sklearn.model_selection import StratifiedKFold
 import sktransformer.classifier as _classifier
 from sktransformer import TransformerTimeSeriesClassifier
 from sktransformer._validation import series_lengths
-from sktransformer.benchmark.run import _load_split, equal_length
+from sktransformer.benchmark.run import _bundled_ts, equal_length
+from sktransformer.datasets import load_ucr, read_ts, ucr_path
 from sktransformer.recommended import (
     RECOMMENDED_PARAMS,
     TrainingSet,
@@ -127,6 +128,13 @@ def _more_steps(n, T, k, factor):
     return {**recommended_params(), "epochs": epochs}
 
 
+def _train_split(dataset):
+    """The TRAIN split alone, from the UCR TSVs or the .ts bundled with aeon/sktime."""
+    if ucr_path(dataset, "train").is_file():
+        return load_ucr(dataset, "train")
+    return read_ts(_bundled_ts(dataset, "train"))
+
+
 CONFIGS = {
     # The recommended configuration of the current code, and variations of it.
     "rec": lambda n, T, k: recommended_params(),
@@ -155,6 +163,15 @@ CONFIGS = {
         **recommended_params(),
         "stem_filters": (32, 64, 128, 128)[
             : int(min(max(math.floor(math.log2(T / 16)), 1), 4))
+        ],
+    },
+    # ... and at least 8, with a fifth stage (128 filters) where the length
+    # allows; scored as given and shifted, like "notta".
+    "tok8": lambda n, T, k: {
+        **recommended_params(),
+        "test_time_shifts": 1,
+        "stem_filters": (32, 64, 128, 128, 128)[
+            : int(min(max(math.floor(math.log2(T / 8)), 1), 5))
         ],
     },
     # Stem stages from the 10th percentile of the lengths (not the median), and
@@ -303,7 +320,7 @@ def main():
     for dataset in args.datasets:
         # The TRAIN split only (UCR TSVs, else the .ts bundled with aeon or
         # sktime): (n, timepoints, channels), unequal lengths NaN-padded.
-        X, y = _load_split(dataset, "train", None)
+        X, y = _train_split(dataset)
         folds = StratifiedKFold(args.folds, shuffle=True, random_state=0)
         splits = list(folds.split(X, y))[: args.max_folds]
         names = (["minirocket"] if args.minirocket else []) + list(args.configs)
