@@ -210,7 +210,7 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
     tokenizer : {"none", "patch", "conv"}, default="none"
         How series become tokens: every time step (the seed), windows of
         ``patch_size`` steps linearly embedded, or a convolutional stem (one
-        stride-2 Conv1D + BatchNorm + GELU per entry of ``stem_filters``).
+        strided Conv1D + BatchNorm + GELU per entry of ``stem_filters``).
     embed_dim : int or None, default=None
         Token width (the residual stream). None: the raw channels for
         ``tokenizer="none"``, 64 otherwise.
@@ -220,10 +220,15 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         Step between patches (None: ``patch_size // 2``).
     stem_filters : tuple of int or "auto", default=(32, 64, 128)
         Filters of the stem's stages for ``tokenizer="conv"``; each stage
-        halves the number of tokens. ``"auto"``: as many stages as keep 16
-        tokens or more, see :mod:`sktransformer.recommended`.
+        divides the number of tokens by ``stem_stride``. ``"auto"``: as many
+        stages as keep 8 tokens or more (at least one), see
+        :mod:`sktransformer.recommended`.
     stem_kernel_size : int, default=7
         Kernel length of the stem's convolutions.
+    stem_stride : int or "auto", default=2
+        Stride of each of the stem's convolutions: 2 halves the length at
+        every stage, 1 keeps one token per time step. ``"auto"``: 1 for series
+        too short to halve once and keep 8 tokens, else 2.
     position_embedding : {"none", "learned", "sinusoidal"}, default="none"
         Position embedding added to the tokens.
     attention_dropout : float or None, default=None
@@ -410,6 +415,7 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         "patch_stride": [Interval(Integral, 1, None, closed="left"), None],
         "stem_filters": [list, tuple, StrOptions({AUTO})],
         "stem_kernel_size": [Interval(Integral, 1, None, closed="left")],
+        "stem_stride": [Interval(Integral, 1, None, closed="left"), StrOptions({AUTO})],
         "position_embedding": [StrOptions(set(POSITION_EMBEDDINGS))],
         "attention_dropout": [Interval(Real, 0, 1, closed="left"), None],
         "norm_first": ["boolean"],
@@ -463,6 +469,7 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         patch_stride=None,
         stem_filters=(32, 64, 128),
         stem_kernel_size=7,
+        stem_stride=2,
         position_embedding="none",
         attention_dropout=None,
         norm_first=True,
@@ -515,6 +522,7 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         self.patch_stride = patch_stride
         self.stem_filters = stem_filters
         self.stem_kernel_size = stem_kernel_size
+        self.stem_stride = stem_stride
         self.position_embedding = position_embedding
         self.attention_dropout = attention_dropout
         self.norm_first = norm_first

@@ -21,6 +21,8 @@ parameter           ``"auto"`` resolves to
 ``stem_filters``    one stride-2 stage per halving that keeps at least 8
                     tokens (1 to 4 stages): length 80 -> 10 tokens, 128 ->
                     8, 300 -> 19, 500 -> 32, 1,250 -> 79
+``stem_stride``     2, or 1 (one stage, a token per time step) for series
+                    shorter than 16 time points, too short to halve once
 ``input_norm``      ``"series"`` when the series' scales span orders of
                     magnitude (the 90th percentile of their standard
                     deviations at least ``SCALE_SPREAD`` times the 10th),
@@ -149,6 +151,12 @@ def _stem_filters(data, params):
     return STEM_STAGE_FILTERS[: min(max(halvings, 1), len(STEM_STAGE_FILTERS))]
 
 
+def _stem_stride(data, params):
+    # A stride-2 stage would leave fewer than MIN_TOKENS tokens: keep every
+    # step (the strong convolutional baselines never downsample).
+    return 1 if data.n_timepoints < 2 * MIN_TOKENS else 2
+
+
 #: The parameters that accept ``"auto"`` and their rules, in resolution order
 #: (a rule may use the values resolved before it).
 _RULES = {
@@ -157,6 +165,7 @@ _RULES = {
     "epochs": _epochs,
     "warmup_epochs": _warmup_epochs,
     "stem_filters": _stem_filters,
+    "stem_stride": _stem_stride,
     "input_norm": _input_norm,
 }
 AUTO_PARAMETERS = tuple(_RULES)
@@ -197,6 +206,7 @@ def resolve_auto(params, data):
 RECOMMENDED_PARAMS: dict = {
     "tokenizer": "conv",
     "stem_filters": AUTO,
+    "stem_stride": AUTO,
     "embed_dim": 64,
     "position_embedding": "learned",
     "num_transformer_blocks": 3,

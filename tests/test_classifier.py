@@ -59,6 +59,7 @@ def test_defaults_are_the_seed_recipe():
         "patch_stride": None,
         "stem_filters": (32, 64, 128),
         "stem_kernel_size": 7,
+        "stem_stride": 2,
         "position_embedding": "none",
         "attention_dropout": None,
         "norm_first": True,

@@ -135,24 +135,27 @@ def test_series_are_scaled_one_by_one_when_their_scales_span_decades(
 
 @pytest.mark.parametrize(
     ("length", "tokens"),
-    [(24, 12), (80, 10), (128, 8), (300, 19), (500, 32), (1250, 79)],
+    [
+        (9, 9),
+        (15, 15),
+        (16, 8),
+        (24, 12),
+        (80, 10),
+        (128, 8),
+        (300, 19),
+        (500, 32),
+        (1250, 79),
+    ],
 )
 def test_tokens_follow_the_length(length, tokens):
     clf = TransformerTimeSeriesClassifier(**SMALL_RECOMMENDED, random_state=0)
     X = np.random.default_rng(0).normal(size=(4, length, 1))
     clf.initialize(X, np.array([0, 1, 0, 1]))
     assert clf.model_.get_layer("embedding").output.shape[1] == tokens
-    assert (
-        len(clf.resolved_params_["stem_filters"])
-        == {
-            24: 1,
-            80: 3,
-            128: 4,
-            300: 4,
-            500: 4,
-            1250: 4,
-        }[length]
-    )
+    stages = {9: 1, 15: 1, 16: 1, 24: 1, 80: 3, 128: 4, 300: 4, 500: 4, 1250: 4}
+    assert len(clf.resolved_params_["stem_filters"]) == stages[length]
+    # Too short to halve once and keep 8 tokens: one stage at stride 1.
+    assert clf.resolved_params_["stem_stride"] == (1 if length < 16 else 2)
 
 
 def test_resolved_values_are_recorded_and_the_parameters_stay_auto(series_data):

@@ -36,10 +36,12 @@ TOKENISED = {
         pooling="tokens",
     ),
     "tokens": dict(pooling="tokens", embed_dim=8, position_embedding="learned"),
-    # Per-series standardisation takes its statistics over real steps only.
+    # Per-series standardisation takes its statistics over real steps only;
+    # a stem at stride 1 (short series) masks as the stride-2 one above.
     "conv-norm": dict(
         tokenizer="conv",
         stem_filters=(4,),
+        stem_stride=1,
         embed_dim=8,
         pooling="tokens",
         input_norm="series",

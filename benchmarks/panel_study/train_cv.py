@@ -183,6 +183,17 @@ CONFIGS = {
             : int(min(max(math.floor(math.log2((T10 or T) / 16)), 0), 4))
         ],
     },
+    # The recommended network with every stage of the stem at stride 1 / 2.
+    "stride1": lambda n, T, k: {
+        **recommended_params(),
+        "test_time_shifts": 1,
+        "stem_stride": 1,
+    },
+    "stride2": lambda n, T, k: {
+        **recommended_params(),
+        "test_time_shifts": 1,
+        "stem_stride": 2,
+    },
     # The recommended network with the log-length as a channel (_with_length).
     "len-chan": lambda n, T, k: recommended_params(),
     # Members at three scales (see _multiscale_build).

@@ -187,6 +187,7 @@ def tokenize(
     patch_stride: int | None = None,
     stem_filters: Sequence[int] = (32, 64, 128),
     stem_kernel_size: int = 7,
+    stem_stride: int = 2,
     lengths=None,
 ):
     """Turn a ``(batch, timepoints, channels)`` series into a token sequence.
@@ -199,9 +200,10 @@ def tokenize(
         ``embed_dim`` by a Dense layer when ``embed_dim`` is given.
         ``"patch"``: windows of ``patch_size`` steps every ``patch_stride``
         steps, linearly embedded (a strided Conv1D) and layer-normalised.
-        ``"conv"``: a convolutional stem, one Conv1D (stride 2, kernel
-        ``stem_kernel_size``) + BatchNorm + GELU per entry of ``stem_filters``,
-        then a Dense embedding and LayerNorm; each stage halves the length.
+        ``"conv"``: a convolutional stem, one Conv1D (stride ``stem_stride``,
+        kernel ``stem_kernel_size``) + BatchNorm + GELU per entry of
+        ``stem_filters``, then a Dense embedding and LayerNorm; each stage
+        divides the length by its stride (halves it by default).
     embed_dim : int, optional
         Token width; None keeps the channels (``"none"``) or means 64.
     patch_size, patch_stride : int
@@ -210,6 +212,9 @@ def tokenize(
         Filters of the stem's stages for ``"conv"``.
     stem_kernel_size : int, default=7
         Kernel of the stem's convolutions.
+    stem_stride : int, default=2
+        Stride of each of the stem's convolutions (1: one token per time step,
+        for series too short to halve).
     lengths : KerasTensor of shape (batch,), optional
         Length of each series in a zero-padded batch (from
         :class:`~sktransformer.network.masking.PaddingMask`). Padded tokens are
@@ -253,15 +258,17 @@ def tokenize(
             x = ApplyMask(name="patch_mask")(x, lengths)
     else:
         for i, filters in enumerate(stem_filters):
-            x, lengths = _stem_stage(x, lengths, filters, stem_kernel_size, f"stem{i}")
+            x, lengths = _stem_stage(
+                x, lengths, filters, stem_kernel_size, stem_stride, f"stem{i}"
+            )
         x = layers.Dense(width, name="embedding")(x)
     return _out(
         layers.LayerNormalization(epsilon=LAYER_NORM_EPSILON, name="embedding_norm")(x)
     )
 
 
-def _stem_stage(x, lengths, filters, kernel_size, name):
-    """Conv1D (stride 2) + BatchNorm + GELU; returns ``(x, lengths)``.
+def _stem_stage(x, lengths, filters, kernel_size, stride, name):
+    """Conv1D (stride ``stride``) + BatchNorm + GELU; returns ``(x, lengths)``.
 
     With ``lengths``: zero-padded series are convolved with explicit zero
     padding (``"same"`` would centre the windows by the parity of the batch's
@@ -272,7 +279,7 @@ def _stem_stage(x, lengths, filters, kernel_size, name):
         x = layers.Conv1D(
             filters,
             kernel_size,
-            strides=2,
+            strides=stride,
             padding="same",
             use_bias=False,
             name=f"{name}_conv",
@@ -282,23 +289,23 @@ def _stem_stage(x, lengths, filters, kernel_size, name):
     left = (kernel_size - 1) // 2
     x = layers.ZeroPadding1D((left, kernel_size - 1 - left), name=f"{name}_pad")(x)
     x = layers.Conv1D(
-        filters, kernel_size, strides=2, use_bias=False, name=f"{name}_conv"
+        filters, kernel_size, strides=stride, use_bias=False, name=f"{name}_conv"
     )(x)
-    lengths = TokenLengths("conv", 2, name=f"{name}_lengths")(lengths)
+    lengths = TokenLengths("conv", stride, name=f"{name}_lengths")(lengths)
     mask = StepMask(name=f"{name}_steps")(x, lengths)
     x = layers.BatchNormalization(momentum=0.9, name=f"{name}_norm")(x, mask=mask)
     x = layers.Activation("gelu", name=f"{name}_gelu")(x)
     return ApplyMask(name=f"{name}_mask")(x, lengths), lengths
 
 
-def _token_count(steps, tokenizer, patch_size, patch_stride, stem_filters):
+def _token_count(steps, tokenizer, patch_size, patch_stride, stem_filters, stem_stride):
     """Number of tokens of a series of ``steps`` time points."""
     if tokenizer == "patch":
         stride = max(patch_size // 2, 1) if patch_stride is None else patch_stride
         return max((steps - patch_size) // stride + 1, 1)
     if tokenizer == "conv":
         for _ in stem_filters:
-            steps = -(-steps // 2)
+            steps = -(-steps // stem_stride)
     return steps
 
 
@@ -324,6 +331,7 @@ def build_transformer_classifier(
     patch_stride: int | None = None,
     stem_filters: Sequence[int] = (32, 64, 128),
     stem_kernel_size: int = 7,
+    stem_stride: int = 2,
     position_embedding: str = "none",
     attention_dropout: float | None = None,
     norm_first: bool = True,
@@ -382,7 +390,7 @@ def build_transformer_classifier(
         :class:`~sktransformer.network.layers.SeriesStandardization`. For
         problems whose series differ in scale by orders of magnitude.
     tokenizer, embed_dim, patch_size, patch_stride, stem_filters, \
-stem_kernel_size
+stem_kernel_size, stem_stride
         How series become tokens, see :func:`tokenize`.
     position_embedding : {"none", "learned", "sinusoidal"}, default="none"
         Position embedding added to the tokens.
@@ -463,6 +471,7 @@ def _single_network(
     patch_stride,
     stem_filters,
     stem_kernel_size,
+    stem_stride,
     position_embedding,
     attention_dropout,
     norm_first,
@@ -502,6 +511,7 @@ def _single_network(
         patch_stride=patch_stride,
         stem_filters=stem_filters,
         stem_kernel_size=stem_kernel_size,
+        stem_stride=stem_stride,
         lengths=lengths,
     )
     if unequal_lengths:
@@ -513,7 +523,7 @@ def _single_network(
         max_tokens = None
         if any_length:
             max_tokens = _token_count(
-                steps, tokenizer, patch_size, patch_stride, stem_filters
+                steps, tokenizer, patch_size, patch_stride, stem_filters, stem_stride
             )
         x = PositionEmbedding(
             position_embedding, max_tokens=max_tokens, name="position_embedding"
