@@ -361,7 +361,10 @@ def test_an_eager_fit_agrees_with_a_compiled_one(series_data, params):
     # same seeded fit gives the same network to float rounding, and the mode
     # may be switched after fit for prediction and for a warm fit.
     X, y = series_data
+    # One epoch: eager steps are slow (op by op; most of all on JAX), and
+    # four of them already go through dropout, augmentation and the optimizer.
     params = {**params, "dropout": 0.1, "augmentation": ("shift", "jitter")}
+    params["epochs"] = 1
     compiled = _fit(X, y, **params, random_state=0)
     eager = _fit(X, y, **params, random_state=0, run_eagerly=True)
     np.testing.assert_allclose(

@@ -179,12 +179,16 @@ def test_resolved_values_are_recorded_and_the_parameters_stay_auto(series_data):
 
 def test_explicit_values_override_auto_and_can_be_searched(series_data):
     X, y = series_data
+    # Both "auto" against both explicit (a list of grids: two candidates).
     search = GridSearchCV(
         TransformerTimeSeriesClassifier(**SMALL_RECOMMENDED, random_state=0),
-        {"batch_size": ["auto", 8], "stem_filters": ["auto", (4, 4)]},
+        [
+            {"batch_size": ["auto"], "stem_filters": ["auto"]},
+            {"batch_size": [8], "stem_filters": [(4, 4)]},
+        ],
         cv=2,
     ).fit(X, y)
-    assert len(search.cv_results_["params"]) == 4
+    assert len(search.cv_results_["params"]) == 2
     best = search.best_estimator_
     for name in ("batch_size", "stem_filters"):
         chosen = search.best_params_[name]
