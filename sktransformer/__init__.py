@@ -3,8 +3,13 @@
 >>> from sktransformer import TransformerTimeSeriesClassifier
 """
 
-from .classifier import TransformerTimeSeriesClassifier
+from .classifier import InconsistentPickleWarning, TransformerTimeSeriesClassifier
 from .preprocessing import TimeSeriesStandardScaler
 
-__all__ = ["TransformerTimeSeriesClassifier", "TimeSeriesStandardScaler", "__version__"]
+__all__ = [
+    "TransformerTimeSeriesClassifier",
+    "TimeSeriesStandardScaler",
+    "InconsistentPickleWarning",
+    "__version__",
+]
 __version__ = "0.1.0"

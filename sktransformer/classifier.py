@@ -68,7 +68,20 @@ from .network.layers import MAX_SHIFT
 from .network.losses import SmoothedSparseCategoricalCrossentropy
 from .recommended import AUTO, TrainingSet, resolve_auto
 
-__all__ = ["TransformerTimeSeriesClassifier"]
+__all__ = ["TransformerTimeSeriesClassifier", "InconsistentPickleWarning"]
+
+
+class InconsistentPickleWarning(UserWarning):
+    """An estimator was unpickled from another version of sktransformer.
+
+    Like scikit-learn's ``InconsistentVersionWarning``: the estimator works,
+    with any parameter added since its pickle at its default (which keeps the
+    older behaviour); refit it with the current version to be sure.
+    """
+
+
+#: Where ``__getstate__`` records the version of the package that pickled.
+_VERSION_KEY = "_sktransformer_version"
 
 #: Keyword arguments of ``fit`` that are estimator parameters: refused in
 #: ``fit`` with a pointer to ``set_params`` (scikit-learn's convention: fit
@@ -605,6 +618,51 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
 
     def __sklearn_is_fitted__(self):
         return hasattr(self, "model_")
+
+    def __getstate__(self):
+        # The package version travels with the pickle, as scikit-learn's own
+        # estimators record theirs, so that loading can say where it came from.
+        from . import __version__
+
+        return {**super().__getstate__(), _VERSION_KEY: __version__}
+
+    def __setstate__(self, state):
+        """Restore a pickle, also one made before some parameters existed.
+
+        Every parameter added to this estimator defaults to the behaviour it
+        had before (``stem_stride=2`` is the stem of older versions, for
+        example), so a parameter missing from the pickle takes its default,
+        in the parameters and in ``resolved_params_``, and the estimator
+        predicts as it did when it was pickled. A warning names what was
+        filled in, and the versions when they differ.
+        """
+        from . import __version__
+
+        state = dict(state)
+        pickled_by = state.pop(_VERSION_KEY, None)
+        defaults = {
+            name: param.default
+            for name, param in inspect.signature(type(self).__init__).parameters.items()
+            if name != "self"
+        }
+        missing = sorted(set(defaults) - set(state))
+        state.update({name: defaults[name] for name in missing})
+        if missing and isinstance(state.get("resolved_params_"), dict):
+            filled = {name: defaults[name] for name in missing}
+            state["resolved_params_"] = {**filled, **state["resolved_params_"]}
+        self.__dict__.update(state)
+        if missing or (pickled_by is not None and pickled_by != __version__):
+            source = "an unknown version" if pickled_by is None else pickled_by
+            message = (
+                f"This {type(self).__name__} was pickled by sktransformer "
+                f"{source} and is loaded by {__version__}."
+            )
+            if missing:
+                message += (
+                    f" The parameters added since ({', '.join(missing)}) take "
+                    "their defaults, which keep the behaviour of older versions."
+                )
+            warnings.warn(message, InconsistentPickleWarning, stacklevel=2)
 
     # scikeras' encoder hooks: this estimator never calls them, so overriding
     # them would silently change nothing (and scikeras' target_encoder failed

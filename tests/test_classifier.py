@@ -3,6 +3,7 @@
 import os
 import pickle
 import random
+import warnings
 
 import joblib
 import keras
@@ -17,7 +18,12 @@ from sklearn.model_selection import (
 from sklearn.pipeline import make_pipeline
 from sklearn.utils._tags import get_tags
 
-from sktransformer import TimeSeriesStandardScaler, TransformerTimeSeriesClassifier
+import sktransformer
+from sktransformer import (
+    InconsistentPickleWarning,
+    TimeSeriesStandardScaler,
+    TransformerTimeSeriesClassifier,
+)
 
 from .conftest import op_determinism_enabled
 
@@ -495,6 +501,47 @@ def test_pickle_and_joblib_round_trips(series_data, tiny_params, tmp_path):
     np.testing.assert_array_equal(joblib.load(path).predict_proba(X), expected)
     # An unfitted estimator pickles too.
     assert pickle.loads(pickle.dumps(clone(clf))).get_params() == clf.get_params()
+
+
+def test_a_pickle_from_before_a_parameter_existed_loads_and_predicts(
+    series_data, tiny_params, monkeypatch
+):
+    # A user upgrades and loads an estimator pickled by an older version,
+    # which knew neither the newest parameter nor the version record.
+    X, y = series_data
+    clf = TransformerTimeSeriesClassifier(**tiny_params, random_state=0).fit(X, y)
+    expected = clf.predict_proba(X)
+    current = TransformerTimeSeriesClassifier.__getstate__
+
+    def older_getstate(self):
+        state = current(self)
+        del state["_sktransformer_version"], state["stem_stride"]
+        state["resolved_params_"] = dict(state["resolved_params_"])
+        del state["resolved_params_"]["stem_stride"]
+        return state
+
+    monkeypatch.setattr(TransformerTimeSeriesClassifier, "__getstate__", older_getstate)
+    blob = pickle.dumps(clf)
+    monkeypatch.undo()
+    with pytest.warns(InconsistentPickleWarning, match=r"\(stem_stride\) take"):
+        restored = pickle.loads(blob)
+    assert restored.stem_stride == restored.resolved_params_["stem_stride"] == 2
+    np.testing.assert_array_equal(restored.predict_proba(X), expected)
+    assert clone(restored).get_params() == clf.get_params()
+    assert "stem_stride" not in repr(restored)  # at its default
+
+    # Same parameters, another version: said, nothing filled in.
+    state = clf.__getstate__()
+    assert state["_sktransformer_version"] == sktransformer.__version__
+    state["_sktransformer_version"] = "0.0.1"
+    loaded = TransformerTimeSeriesClassifier.__new__(TransformerTimeSeriesClassifier)
+    with pytest.warns(InconsistentPickleWarning, match="by sktransformer 0.0.1"):
+        loaded.__setstate__(state)
+    assert "_sktransformer_version" not in vars(loaded)
+    # The same version: silent (the round trip above warns on nothing).
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", InconsistentPickleWarning)
+        pickle.loads(pickle.dumps(clf))
 
 
 def test_network_saves_in_native_keras_format(series_data, tiny_params, tmp_path):
