@@ -296,7 +296,7 @@ def profile(args):
     import tensorflow as tf  # the benchmark runs on the TensorFlow backend
     from keras import ops
 
-    from sktransformer import attention as attn
+    from sktransformer.network import attention as attn
 
     cfg = SEED_CONFIG
     batch, timepoints, heads = args.batch, 500, cfg["num_heads"]

@@ -30,11 +30,11 @@ def child(dataset, epochs, n_threads, out):
     import warnings
 
     from sktransformer import TransformerTimeSeriesClassifier
-    from sktransformer.benchmark.run import _load_split
+    from sktransformer.benchmark.run import _load_splits
     from sktransformer.recommended import recommended_params
 
     warnings.simplefilter("ignore")
-    X, y = _load_split(dataset, "train", None)
+    (X, y), _ = _load_splits(dataset, None)
     params = {**recommended_params(), "epochs": epochs, "test_time_shifts": 1}
     clf = TransformerTimeSeriesClassifier(
         **params, random_state=0, n_threads=n_threads or None
