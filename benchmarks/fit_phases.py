@@ -1,0 +1,147 @@
+"""Where a fit's time goes: fixed costs against optimizer steps.
+
+Fits the recommended configuration on each problem's TRAIN split for a few
+epochs, each problem in a fresh process (as a user's first fit), and times
+its phases with a Keras callback:
+
+- *setup*: from ``fit`` to the first training step (input checks, the
+  ``"auto"`` rules, building the network, adapting its normalisation);
+- *first step*: the first optimizer step, which traces the training step into
+  a graph (or compiles it, on JAX) before running it;
+- *step*: the median of the later steps.
+
+The full recommended fit runs ``steps`` optimizer steps (its ``"auto"``
+epochs times the batches per epoch), so it takes about ``setup + first step +
+(steps - 1) * step``: the *fixed share* is the part of that estimate which does
+not depend on the number of steps. Prints the machine and, with ``--record``,
+appends the table to ``benchmarks/RESULTS.md``.
+
+    python benchmarks/fit_phases.py --panel development --record
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+RESULTS = Path(__file__).with_name("RESULTS.md")
+
+
+def child(dataset, epochs):
+    """One short fit in this process; prints its phases as one JSON line."""
+    import time
+    import warnings
+
+    import keras
+    import numpy as np
+
+    from sktransformer import TransformerTimeSeriesClassifier
+    from sktransformer.benchmark.run import _load_splits
+    from sktransformer.recommended import recommended_params
+
+    class Clock(keras.callbacks.Callback):
+        """Times every step; stops the fit after ``epochs`` epochs."""
+
+        def on_train_begin(self, logs=None):
+            self.times = [time.perf_counter()]
+
+        def on_train_batch_end(self, batch, logs=None):
+            self.times.append(time.perf_counter())
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.batches_per_epoch = (len(self.times) - 1) // (epoch + 1)
+            if epoch + 1 >= epochs:
+                self.model.stop_training = True
+
+    warnings.simplefilter("ignore")
+    (X, y), _ = _load_splits(dataset, None)
+    clock = Clock()
+    # The recommended fit itself (its "auto" epochs, schedule and all), cut
+    # short by the callback.
+    clf = TransformerTimeSeriesClassifier(
+        **recommended_params(), random_state=0, callbacks=[clock]
+    )
+    start = time.perf_counter()
+    clf.fit(X, y)
+    steps = np.diff(clock.times)
+    resolved = clf.resolved_params_
+    print(
+        json.dumps(
+            {
+                "dataset": dataset,
+                "setup": clock.times[0] - start,
+                "first": float(steps[0]),
+                "step": float(np.median(steps[1:])),
+                "steps": resolved["epochs"] * clock.batches_per_epoch,
+                "members": resolved["n_members"],
+                "batch_size": resolved["batch_size"],
+            }
+        ),
+        flush=True,
+    )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--datasets", nargs="+")
+    which.add_argument("--panel", default="development")
+    parser.add_argument("--epochs", type=int, default=5, help="epochs timed")
+    parser.add_argument("--record", action="store_true")
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        return child(args.child[0], int(args.child[1]))
+
+    from sktransformer.benchmark import machine_description
+    from sktransformer.benchmark.run import PANELS
+
+    datasets = args.datasets or PANELS[args.panel]
+    print(machine_description(), flush=True)
+    header = (
+        "| problem | members | batch | steps | setup s | first step s | step ms "
+        "| estimated fit s | fixed share |"
+    )
+    rows, totals = [], [0.0, 0.0]
+    print(header, flush=True)
+    for dataset in datasets:
+        command = [sys.executable, __file__, "--child", dataset, str(args.epochs)]
+        done = subprocess.run(command, check=True, capture_output=True, text=True)
+        r = json.loads(done.stdout.strip().splitlines()[-1])
+        fixed = r["setup"] + r["first"]
+        estimate = fixed + (r["steps"] - 1) * r["step"]
+        totals[0] += fixed
+        totals[1] += estimate
+        rows.append(
+            f"| {dataset} | {r['members']} | {r['batch_size']} | {r['steps']} "
+            f"| {r['setup']:.1f} | {r['first']:.1f} | {1000 * r['step']:.0f} "
+            f"| {estimate:.0f} | {fixed / estimate:.0%} |"
+        )
+        print(rows[-1], flush=True)
+    rows.append(
+        f"| **all** | | | | | | | {totals[1]:.0f} | {totals[0] / totals[1]:.0%} |"
+    )
+    print(rows[-1], flush=True)
+    table = "\n".join([header, "|---|---|---|---|---|---|---|---|---|", *rows])
+    if args.record:
+        day = datetime.now(timezone.utc).date()
+        command = "python benchmarks/fit_phases.py " + " ".join(sys.argv[1:])
+        with open(RESULTS, "a", encoding="utf-8") as f:
+            f.write(
+                f"\n## Where the fit time goes, {day}\n\nCommand: `{command}`"
+                f"\n\nMachine: {machine_description()}\n\nThe recommended "
+                f"configuration, random_state=0, timed over its first {args.epochs} "
+                "epochs in a fresh process per problem. setup: from fit to the "
+                "first step; first step: tracing (or compiling) the training step "
+                "and running it; step: the median later step. Estimated fit = "
+                "setup + first step + (steps - 1) x step; fixed share = (setup + "
+                f"first step) / estimated fit.\n\n{table}\n"
+            )
+
+
+if __name__ == "__main__":
+    main()
