@@ -129,7 +129,11 @@ def main():
     table = "\n".join([header, "|---|---|---|---|---|---|---|---|---|", *rows])
     if args.record:
         day = datetime.now(timezone.utc).date()
+        import keras
+
         command = "python benchmarks/fit_phases.py " + " ".join(sys.argv[1:])
+        if keras.backend.backend() != "tensorflow":
+            command = f"KERAS_BACKEND={keras.backend.backend()} {command}"
         with open(RESULTS, "a", encoding="utf-8") as f:
             f.write(
                 f"\n## Where the fit time goes, {day}\n\nCommand: `{command}`"
