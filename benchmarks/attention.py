@@ -517,14 +517,9 @@ def main(argv=None):
     print()
     print(table)
     if not args.no_append:
-        if not RESULTS.exists():
-            RESULTS.write_text(
-                "# Benchmark results\n\n"
-                "Appended by the scripts in this folder; each entry gives the command"
-                " that produced it.\n"
-            )
-        with RESULTS.open("a") as fh:
-            fh.write("\n" + table + "\n")
+        from sktransformer.benchmark.report import append_to_results
+
+        append_to_results(RESULTS, table)
         print(f"\nappended to {RESULTS}")
 
 

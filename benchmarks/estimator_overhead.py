@@ -16,16 +16,14 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 import keras
 import numpy as np
 
 from sktransformer import TransformerTimeSeriesClassifier
-from sktransformer.benchmark import machine_description
+from sktransformer.benchmark import machine_description, record, script_command
 from sktransformer.datasets import load_ucr
 from sktransformer.network import build_transformer_classifier
 
@@ -94,25 +92,19 @@ def main(argv=None):
             f"| **ratio estimator / raw** | **{ratio:.3f}** | |",
         ]
     )
-    command = "python benchmarks/estimator_overhead.py " + " ".join(
-        sys.argv[1:] if argv is None else argv
-    )
     print(machine)
     print(table)
     if not args.no_record:
-        stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-        with open(RESULTS, "a", encoding="utf-8") as f:
-            f.write(
-                f"\n## {stamp}: estimator fit vs raw Keras fit (seed network, "
-                "fast attention)\n\n"
-                f"Command: `{command}`\n\nMachine: {machine}. Load average before: "
-                f"{' '.join(f'{v:.2f}' for v in load_before)}, after: "
-                f"{' '.join(f'{v:.2f}' for v in load_after)}.\n\n"
-                f"FordA, first {len(y)} training series, {args.epochs} epochs of batch "
-                f"{args.batch_size}; median of {args.repeats} rounds after a warm-up, "
-                "variants alternating within each round.\n\n"
-                f"{table}\n"
-            )
+        record(
+            RESULTS,
+            "Estimator fit vs raw Keras fit (seed network, fast attention)",
+            f"Load average before: {' '.join(f'{v:.2f}' for v in load_before)}, "
+            f"after: {' '.join(f'{v:.2f}' for v in load_after)}.\n\n"
+            f"FordA, first {len(y)} training series, {args.epochs} epochs of batch "
+            f"{args.batch_size}; median of {args.repeats} rounds after a warm-up, "
+            f"variants alternating within each round.\n\n{table}",
+            command=script_command(__file__, argv),
+        )
     return ratio
 
 

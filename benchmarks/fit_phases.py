@@ -25,7 +25,6 @@ import argparse
 import json
 import subprocess
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
@@ -97,7 +96,7 @@ def main():
     if args.child:
         return child(args.child[0], int(args.child[1]))
 
-    from sktransformer.benchmark import machine_description
+    from sktransformer.benchmark import machine_description, record, script_command
     from sktransformer.benchmark.run import PANELS
 
     datasets = args.datasets or PANELS[args.panel]
@@ -128,23 +127,17 @@ def main():
     print(rows[-1], flush=True)
     table = "\n".join([header, "|---|---|---|---|---|---|---|---|---|", *rows])
     if args.record:
-        day = datetime.now(timezone.utc).date()
-        import keras
-
-        command = "python benchmarks/fit_phases.py " + " ".join(sys.argv[1:])
-        if keras.backend.backend() != "tensorflow":
-            command = f"KERAS_BACKEND={keras.backend.backend()} {command}"
-        with open(RESULTS, "a", encoding="utf-8") as f:
-            f.write(
-                f"\n## Where the fit time goes, {day}\n\nCommand: `{command}`"
-                f"\n\nMachine: {machine_description()}\n\nThe recommended "
-                f"configuration, random_state=0, timed over its first {args.epochs} "
-                "epochs in a fresh process per problem. setup: from fit to the "
-                "first step; first step: tracing (or compiling) the training step "
-                "and running it; step: the median later step. Estimated fit = "
-                "setup + first step + (steps - 1) x step; fixed share = (setup + "
-                f"first step) / estimated fit.\n\n{table}\n"
-            )
+        record(
+            RESULTS,
+            "Where the fit time goes",
+            "The recommended configuration, random_state=0, timed over its first "
+            f"{args.epochs} epochs in a fresh process per problem. setup: from fit "
+            "to the first step; first step: tracing (or compiling) the training "
+            "step and running it; step: the median later step. Estimated fit = "
+            "setup + first step + (steps - 1) x step; fixed share = (setup + "
+            f"first step) / estimated fit.\n\n{table}",
+            command=script_command(__file__),
+        )
 
 
 if __name__ == "__main__":

@@ -21,7 +21,6 @@ import json
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 T = 500
@@ -142,23 +141,18 @@ def main():
     table = "\n".join(lines)
     print(table)
     if args.record:
-        from sktransformer.benchmark import machine_description
+        from sktransformer.benchmark import record, script_command
 
-        stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-        command = "python benchmarks/memory.py " + " ".join(
-            f"--sizes {' '.join(map(str, args.sizes))} --record".split()
-        )
-        entry = (
-            f"\n## {stamp}: peak memory of fit and predict on large panels\n\n"
-            f"Command: `{command}`\n\nMachine: {machine_description()}\n\n"
+        record(
+            Path(__file__).parent / "RESULTS.md",
+            "Peak memory of fit and predict on large panels",
             "Random float32 series of length 500; one epoch of a small network "
             "(patches of 25, width 16) with the default 20% hold-out; peaks are "
             "Linux' VmHWM; extra = peak minus the warm-up's peak (runtime and "
-            "network), over the data's size (which includes the caller's array).\n\n"
-            f"{table}\n"
+            "network), over the data's size (which includes the caller's array)."
+            f"\n\n{table}",
+            command=script_command(__file__),
         )
-        with open(Path(__file__).parent / "RESULTS.md", "a", encoding="utf-8") as f:
-            f.write(entry)
 
 
 if __name__ == "__main__":

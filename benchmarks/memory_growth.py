@@ -17,7 +17,6 @@ import json
 import os
 import subprocess
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -70,7 +69,7 @@ def main(argv=None):
     parser.add_argument("--record", action="store_true")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from sktransformer.benchmark import machine_description
+    from sktransformer.benchmark import machine_description, record, script_command
 
     rows = []
     for backend in args.backends:
@@ -88,16 +87,15 @@ def main(argv=None):
             *rows,
         ]
     )
-    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    text = (
-        f"\n## Memory left behind per fit ({when})\n\n"
-        f"`python benchmarks/memory_growth.py --fits {args.fits}` on "
-        f"{machine_description()}\n\n{table}\n"
-    )
-    print(text)
+    print(machine_description())
+    print(table)
     if args.record:
-        with open(Path(__file__).with_name("RESULTS.md"), "a", encoding="utf-8") as f:
-            f.write(text)
+        record(
+            Path(__file__).with_name("RESULTS.md"),
+            "Memory left behind per fit",
+            table,
+            command=script_command(__file__, argv),
+        )
 
 
 if __name__ == "__main__":

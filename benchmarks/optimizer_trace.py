@@ -18,7 +18,6 @@ import argparse
 import json
 import subprocess
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
@@ -74,7 +73,7 @@ def main():
     if args.child:
         return child(args.child[0], int(args.child[1]))
 
-    from sktransformer.benchmark import machine_description
+    from sktransformer.benchmark import machine_description, record, script_command
 
     print(machine_description(), flush=True)
     header = "| optimizer | variables | first call s (trace + run) | second call ms |"
@@ -91,17 +90,15 @@ def main():
             print(rows[-1], flush=True)
     table = "\n".join([header, "|---|---|---|---|", *rows])
     if args.record:
-        day = datetime.now(timezone.utc).date()
-        command = "python benchmarks/optimizer_trace.py " + " ".join(sys.argv[1:])
-        with open(RESULTS, "a", encoding="utf-8") as f:
-            f.write(
-                f"\n## Tracing the optimizer's update, {day}\n\nCommand: `{command}`"
-                f"\n\nMachine: {machine_description()}\n\nOne `tf.function` "
-                "calling the optimizer's `apply` on that many 16x16 variables, "
-                "each optimizer in a fresh process: the first call traces the "
-                f"update into a graph and runs it, the second only runs it.\n\n"
-                f"{table}\n"
-            )
+        record(
+            RESULTS,
+            "Tracing the optimizer's update",
+            "One `tf.function` calling the optimizer's `apply` on that many 16x16 "
+            "variables, each optimizer in a fresh process: the first call traces "
+            "the update into a graph and runs it, the second only runs it.\n\n"
+            f"{table}",
+            command=script_command(__file__),
+        )
 
 
 if __name__ == "__main__":

@@ -22,15 +22,13 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 
 from sktransformer import TransformerTimeSeriesClassifier
-from sktransformer.benchmark import machine_description
+from sktransformer.benchmark import machine_description, record, script_command
 from sktransformer.recommended import recommended_params
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
@@ -86,16 +84,7 @@ def main(argv=None):
         print(f"{name}: {seconds:.1f} s, padding {padding:.3f}")
     per_step = [seconds / real * 1e6 for _, _, real, _, seconds in rows]
     ratio = per_step[1] / per_step[0]
-    command = "python benchmarks/padding_cost.py " + " ".join(
-        argv if argv is not None else sys.argv[1:]
-    )
     table = [
-        f"## Padding cost, {datetime.now(timezone.utc):%Y-%m-%d}",
-        "",
-        f"Command: `{command}`",
-        "",
-        f"Machine: {machine}",
-        "",
         f"Recommended configuration, {args.series} series, {args.epochs} epochs of "
         f"batch {args.batch_size} (same optimizer steps); median of "
         f"{args.repeats} fits after a warm-up.",
@@ -107,12 +96,11 @@ def main(argv=None):
     for (name, width, real, padding, seconds), cost in zip(rows, per_step, strict=True):
         cells = [name, width, real, f"{padding:.3f}", f"{seconds:.1f}", f"{cost:.1f}"]
         table.append("| " + " | ".join(map(str, cells)) + " |")
-    table += ["", f"Fit time per real time step, masked / equal: **{ratio:.2f}**", ""]
+    table += ["", f"Fit time per real time step, masked / equal: **{ratio:.2f}**"]
     text = "\n".join(table)
     print(text)
     if args.record:
-        with open(RESULTS, "a", encoding="utf-8") as f:
-            f.write("\n" + text)
+        record(RESULTS, "Padding cost", text, command=script_command(__file__, argv))
 
 
 if __name__ == "__main__":

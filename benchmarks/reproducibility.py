@@ -17,7 +17,6 @@ import argparse
 import subprocess
 import sys
 import tempfile
-from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -54,7 +53,7 @@ def main():
         dataset, epochs, threads, out = args.child
         return child(dataset, int(epochs), int(threads), out)
 
-    from sktransformer.benchmark import machine_description
+    from sktransformer.benchmark import machine_description, record, script_command
 
     print(machine_description(), flush=True)
     rows = []
@@ -79,16 +78,14 @@ def main():
         ]
     )
     if args.record:
-        day = datetime.now(timezone.utc).date()
-        command = "python benchmarks/reproducibility.py " + " ".join(sys.argv[1:])
-        with open(RESULTS, "a", encoding="utf-8") as f:
-            f.write(
-                f"\n## Reproducibility of seeded fits, {day}\n\nCommand: `{command}`"
-                f"\n\nMachine: {machine_description()}\n\nTwo fits of the "
-                "recommended configuration (random_state=0), each in a fresh "
-                "process; the largest difference of their probabilities on the "
-                f"training series (0: bitwise identical).\n\n{table}\n"
-            )
+        record(
+            RESULTS,
+            "Reproducibility of seeded fits",
+            "Two fits of the recommended configuration (random_state=0), each in a "
+            "fresh process; the largest difference of their probabilities on the "
+            f"training series (0: bitwise identical).\n\n{table}",
+            command=script_command(__file__),
+        )
 
 
 if __name__ == "__main__":

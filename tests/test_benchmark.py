@@ -106,7 +106,9 @@ def test_benchmark_command_on_a_subsample_of_forda(tmp_path, capsys):
     assert (tmp_path / "FordA_scatter.png").stat().st_size > 0
     table = (tmp_path / "FordA.md").read_text()
     assert "mean accuracy" in table
-    assert (tmp_path / "RESULTS.md").read_text() == "\n" + table
+    recorded = (tmp_path / "RESULTS.md").read_text()
+    assert recorded.startswith("# Benchmark results\n")
+    assert recorded.endswith("\n" + table.strip("\n") + "\n")
 
 
 def test_the_benchmark_scripts_import_names_the_package_has():
@@ -135,3 +137,23 @@ def test_the_benchmark_scripts_import_names_the_package_has():
                 except ImportError:
                     missing.append(f"{path.name}: {node.module}.{alias.name}")
     assert not missing, missing
+
+
+def test_record_appends_a_dated_entry_with_its_command_and_machine(tmp_path):
+    # The benchmark scripts append their results through this one helper.
+    from sktransformer.benchmark import machine_description, record, script_command
+
+    path = tmp_path / "RESULTS.md"
+    command = script_command("/anywhere/benchmarks/x.py", ["--n", "it's"])
+    assert command == "python benchmarks/x.py --n 'it'\"'\"'s'"
+    first = record(path, "First", "| a |\n|---|\n| 1 |\n", command=command)
+    record(path, "Second", "text", command="python other.py")
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("# Benchmark results\n")
+    assert text.count("\n## ") == 2 and text.endswith("\ntext\n")
+    assert first in text
+    heading, _, rest = first.partition("\n")
+    assert heading.startswith("## First, 20")
+    assert f"Command: `{command}`" in rest
+    assert f"Machine: {machine_description()}" in rest
+    assert rest.rstrip().endswith("| 1 |")

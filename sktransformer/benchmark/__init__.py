@@ -29,13 +29,15 @@ its CSV), :mod:`.report` (tables, ranks, plots), :mod:`.cli` (the command).
 
 from .classifiers import BUILTIN_CLASSIFIERS, make_classifier
 from .cli import main
-from .report import machine_description
+from .report import machine_description, record, script_command
 from .run import PANELS, read_runs, run_benchmark
 
 __all__ = [
     "BUILTIN_CLASSIFIERS",
     "PANELS",
     "machine_description",
+    "record",
+    "script_command",
     "main",
     "make_classifier",
     "read_runs",

@@ -9,7 +9,12 @@ from pathlib import Path
 
 from ..datasets import _check_name as check_problem_name
 from .classifiers import BUILTIN_CLASSIFIERS, DEFAULT_CLASSIFIERS, make_classifier
-from .report import machine_description, markdown_report, write_report
+from .report import (
+    append_to_results,
+    machine_description,
+    markdown_report,
+    write_report,
+)
 from .run import PANELS, BenchmarkError, run_benchmark
 
 __all__ = ["main"]
@@ -146,8 +151,7 @@ def main(argv=None):
         return runs
     paths = write_report(runs, output_dir, name, title=title, command=command)
     if args.record:
-        with open(args.record, "a", encoding="utf-8") as f:
-            f.write("\n" + paths[0].read_text(encoding="utf-8"))
+        append_to_results(args.record, paths[0].read_text(encoding="utf-8"))
     print()
     print(markdown_report(runs, title=title, command=command))
     print("wrote " + ", ".join(str(p) for p in [csv_path, *paths]))

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import platform
+import shlex
 import statistics
 import sys
-from datetime import date
+from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +26,18 @@ __all__ = [
     "plot_accuracy_vs_time",
     "write_report",
     "machine_description",
+    "script_command",
+    "entry_header",
+    "record",
+    "append_to_results",
 ]
+
+#: The first lines of a results file that :func:`record` creates.
+RESULTS_PREAMBLE = (
+    "# Benchmark results\n\n"
+    "Appended by the benchmark scripts and the comparison command; each entry gives "
+    "the command that produced it.\n"
+)
 
 
 def _median(values):
@@ -121,12 +133,7 @@ def markdown_report(runs, *, title, command):
     shape = {r.dataset: r for r in runs}
     seeds = max((r.seed for r in runs), default=0) + 1
     out = [
-        f"## {title}, {date.today().isoformat()}",
-        "",
-        f"Command: `{command}`",
-        "",
-        f"Machine: {machine_description()}",
-        "",
+        *entry_header(title, command),
         "Test accuracy on the archive's default split"
         + (f" (median of {seeds} seeds)" if seeds > 1 else " (one seed)")
         + "; fit and predict in seconds; the best accuracy of a problem in bold;"
@@ -355,3 +362,67 @@ def machine_description():
         if mod is not None:
             versions.append(f"{module} {mod.__version__}")
     return f"{cpu_description()}; " + ", ".join(versions)
+
+
+def script_command(script, argv=None):
+    """The shell command that ran ``script`` with ``argv``, for the record.
+
+    ``python benchmarks/<script's file name> <argv>`` (``sys.argv[1:]`` when
+    ``argv`` is None), prefixed with ``KERAS_BACKEND=...`` when Keras runs on
+    another backend than TensorFlow, so that the command reproduces the entry.
+    """
+    import keras
+
+    args = sys.argv[1:] if argv is None else list(argv)
+    command = shlex.join(["python", f"benchmarks/{Path(script).name}", *args])
+    backend = keras.backend.backend()
+    return command if backend == "tensorflow" else f"KERAS_BACKEND={backend} {command}"
+
+
+def entry_header(title, command):
+    """The first lines of every results entry: title and day, command, machine."""
+    day = datetime.now(timezone.utc).date().isoformat()
+    return [
+        f"## {title}, {day}",
+        "",
+        f"Command: `{command}`",
+        "",
+        f"Machine: {machine_description()}",
+        "",
+    ]
+
+
+def record(path, title, body, *, command):
+    """Append a results entry to the Markdown file ``path``; return its text.
+
+    The entry is :func:`entry_header` followed by ``body`` (what the numbers
+    mean, then the table). The file, with a one-line preamble, is created
+    when missing.
+
+    Parameters
+    ----------
+    path : str or Path
+        The results file (``benchmarks/RESULTS.md``).
+    title : str
+        What was measured; the heading adds the day.
+    body : str
+        Markdown text.
+    command : str
+        The command that produced the entry, see :func:`script_command`.
+
+    Returns
+    -------
+    str
+    """
+    text = "\n".join([*entry_header(title, command), body.strip("\n"), ""])
+    append_to_results(path, text)
+    return text
+
+
+def append_to_results(path, text):
+    """Append ``text`` (an entry) to the results file ``path``, creating it."""
+    path = Path(path)
+    if not path.exists():
+        path.write_text(RESULTS_PREAMBLE, encoding="utf-8")
+    with path.open("a", encoding="utf-8") as f:
+        f.write("\n" + text.strip("\n") + "\n")
