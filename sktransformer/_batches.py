@@ -151,11 +151,13 @@ class SeriesBatches(keras.utils.PyDataset):
         if noisy:
             batches = [batches[i] for i in self.rng.permutation(len(batches))]
         elif len(batches) > 2:
-            longest = int(np.argmax(sizes))
-            rest = [b for i, b in enumerate(batches) if i not in (0, longest)]
+            # Sorted by length, the last batch is the longest (or ties with
+            # it: when every batch rounds to one length, argmax would pick
+            # the first and serve it twice).
+            rest = batches[1:-1]
             if self.rng is not None:
                 rest = [rest[i] for i in self.rng.permutation(len(rest))]
-            batches = [batches[0], batches[longest], *rest]
+            batches = [batches[0], batches[-1], *rest]
         self._planned[0] += steps - int(self.lengths[self.index].sum())
         self._planned[1] += steps
         return batches

@@ -236,6 +236,43 @@ def test_length_buckets_keep_padding_low():
     assert first[0][0].shape[1] < first[1][0].shape[1]
 
 
+@pytest.mark.parametrize(
+    "lengths",
+    [
+        [10] + [16] * 23,  # every batch rounds to one length (the first did twice)
+        [16] * 24,
+        [3, 16, 16, 16, 16, 16, 16, 9, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16],
+        list(range(1, 41)),
+    ],
+    ids=["one-short", "all-equal", "two-short", "spread"],
+)
+@pytest.mark.parametrize("training", [True, False])
+def test_every_plan_serves_every_row_once(lengths, training):
+    lengths = np.asarray(lengths)
+    X = np.zeros((len(lengths), lengths.max(), 1), np.float32)
+    rng = np.random.default_rng(0) if training else None
+    batches = SeriesBatches(X, None, None, np.arange(len(X)), 8, rng, lengths, 4)
+    for _ in range(3):  # the sorted first plan, then shuffled ones
+        served = np.concatenate([batches[i][0][:, :1, 0] for i in range(len(batches))])
+        assert sorted(batches.order.tolist()) == list(range(len(X)))
+        assert len(served) == len(X)
+        batches.on_epoch_end()
+
+
+def test_predict_when_few_series_are_shorter():
+    # Most series at full length and one shorter: every prediction batch
+    # rounds to the same length. The first batch was served twice and the
+    # last never, so predict raised a broadcasting error.
+    rng = np.random.default_rng(0)
+    X = [rng.normal(size=16 if i else 10) for i in range(24)]
+    y = np.arange(24) % 2
+    clf = TransformerTimeSeriesClassifier(**TINY, pooling="tokens").fit(X, y)
+    proba = clf.predict_proba(X)
+    assert proba.shape == (24, 2)
+    # Each row is that series' own prediction.
+    np.testing.assert_allclose(proba[5:6], clf.predict_proba(X[5:6]), atol=1e-6)
+
+
 def test_fit_records_the_padding_it_processed():
     X, y = ragged(lengths=(5, 60))
     clf = TransformerTimeSeriesClassifier(**TINY, **TOKENISED["conv"]).fit(X, y)
