@@ -957,16 +957,21 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
             allow_nan=True,
         )
         lengths = series_lengths(X, input_name)
+        padded = X.shape[1] > lengths.max()
         X = fill_gaps(X[:, : lengths.max()], lengths)
         if reset:
             self.n_timepoints_in_, self.n_channels_in_ = X.shape[1:]
             self.n_features_in_ = X.shape[1]
             self.unequal_lengths_ = bool(lengths.min() < X.shape[1])
             return X, lengths
-        return self._fitted_layout(X, lengths, input_name), lengths
+        return self._fitted_layout(X, lengths, input_name, padded), lengths
 
-    def _fitted_layout(self, X, lengths, input_name):
-        """``X`` checked against the fitted series (padded to them if needed)."""
+    def _fitted_layout(self, X, lengths, input_name, padded=False):
+        """``X`` checked against the fitted series (padded to them if needed).
+
+        ``padded``: the caller's array had trailing NaN in every series (cut off
+        in ``X``).
+        """
         name = type(self).__name__
         longest = self.n_timepoints_in_
         if self.unequal_lengths_ and X.shape[2] != self.n_channels_in_:
@@ -976,7 +981,8 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
                 f"of unequal lengths, up to {longest} time points)."
             )
         if X.shape[2] != self.n_channels_in_ or not self.unequal_lengths_:
-            if X.shape[2] == self.n_channels_in_ and lengths.min() < X.shape[1]:
+            shorter = lengths.min() < X.shape[1] or (padded and X.shape[1] < longest)
+            if X.shape[2] == self.n_channels_in_ and shorter:
                 raise ValueError(
                     f"{name} was fit on series of one length ({longest}); "
                     f"{input_name} holds series of lengths {lengths.min()} to "

@@ -129,8 +129,16 @@ def test_a_network_fit_on_one_length_refuses_padded_series_clearly():
     padded[0, 8:] = np.nan
     with pytest.raises(ValueError, match="fit on series of one length"):
         clf.predict(padded)
+    # Every series padded, to the same shorter length: the same message, not
+    # a feature count of an array the caller never passed.
+    padded[:, 8:] = np.nan
+    with pytest.raises(ValueError, match=r"one length \(12\).* lengths 8 to 8"):
+        clf.predict(padded)
     with pytest.raises(ValueError, match="X has 10 features"):
         clf.predict(X[:, :10])
+    # Padding beyond the fitted length is just padding.
+    wider = np.concatenate([X, np.full((16, 3, 1), np.nan)], axis=1)
+    np.testing.assert_array_equal(clf.predict_proba(wider), clf.predict_proba(X))
 
 
 def test_lists_nan_padding_and_layouts_are_the_same_series():
