@@ -206,13 +206,14 @@ def test_plots_scatter_and_critical_difference(tmp_path):
 
 def test_a_failing_run_is_recorded_and_the_others_go_on(data_home, tmp_path, capsys):
     out = tmp_path / "out"
-    broken = TINY_SPEC + ",learning_rate=-1.0"  # refused at fit
+    # Valid parameters that these series cannot take: refused at fit.
+    broken = TINY_SPEC + ",tokenizer='patch',patch_size=50"
     main(_args(data_home, out, "--classifiers", TINY_SPEC, broken))
     log = capsys.readouterr().out
-    assert "failed: InvalidParameterError" in log and "retried on restart" in log
+    assert "failed: ValueError" in log and "retried on restart" in log
     runs = read_runs(out / "panel.csv")
     assert [r.accuracy is None for r in runs] == [False, True, False, True]
-    assert runs[1].note.startswith("failed: InvalidParameterError")
+    assert runs[1].note.startswith("failed: ValueError")
     # The report holds no problem (ranks need every classifier): no crash.
     assert (out / "panel.md").exists()
 
@@ -319,10 +320,18 @@ def test_rows_of_concurrent_comparisons_share_one_header(tmp_path):
         (["--datasets", "Alpha", "../x"], "Invalid UCR problem name '../x'"),
         (["--classifiers", TINY_SPEC + ",bogus=1"], "bogus"),
         (["--classifiers", TINY_SPEC + ",random_state=3"], "random_state is set by"),
+        (["--classifiers", TINY_SPEC + ",learning_rate=-1.0"], "'learning_rate'"),
         (["--train-size", "1"], "--train-size 1 does not fit"),
         (["--record", "no/such/folder/RESULTS.md"], "--record"),
     ],
-    ids=["name", "unknown-parameter", "random-state", "train-size", "record"],
+    ids=[
+        "name",
+        "unknown-parameter",
+        "random-state",
+        "bad-value",
+        "train-size",
+        "record",
+    ],
 )
 def test_bad_commands_stop_before_any_fit_with_a_clear_message(
     data_home, tmp_path, capsys, more, message
@@ -332,6 +341,14 @@ def test_bad_commands_stop_before_any_fit_with_a_clear_message(
         main(_args(data_home, out, *more))
     assert "accuracy" not in capsys.readouterr().out  # nothing was fitted
     assert not (out / "panel.csv").exists()
+
+
+def test_a_bad_problem_name_is_named_as_such_without_a_name_option(tmp_path):
+    # Without --name the table is named after the problem: the problem's
+    # name is what is wrong, not an option the user never passed.
+    args = ["--datasets", "../etc", "--output-dir", str(tmp_path / "out")]
+    with pytest.raises(SystemExit, match="Invalid UCR problem name '../etc'"):
+        main(args)
 
 
 @pytest.mark.parametrize("value", ["0", "-5", "x"])

@@ -8,6 +8,7 @@ import json
 from functools import cache
 from pathlib import Path
 
+from .._validation import check_params
 from ..classifier import TransformerTimeSeriesClassifier
 from ..recommended import CONFIGURATIONS, configuration_params
 
@@ -96,9 +97,13 @@ def make_classifier(spec, seed):
     params.update(overrides)
     params.update(data_format="channels_first", random_state=seed)
     try:
-        return TransformerTimeSeriesClassifier(**params)
-    except TypeError as exc:  # an unknown parameter name
+        classifier = TransformerTimeSeriesClassifier(**params)
+        # A bad value is a mistake in the entry, refused before any fit (not
+        # a failed run to retry on restart).
+        check_params(classifier)
+    except (TypeError, ValueError) as exc:  # an unknown name or a bad value
         raise SystemExit(f"{spec!r}: {exc}") from None
+    return classifier
 
 
 def _require_sktime():

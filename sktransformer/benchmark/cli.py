@@ -100,17 +100,17 @@ def main(argv=None):
     else:
         datasets = args.datasets or ["FordA"]
         default_name = datasets[0] if len(datasets) == 1 else "panel"
+    # Names and classifier entries first: a bad one leaves nothing behind.
+    try:
+        datasets = [check_problem_name(d) for d in datasets]
+    except ValueError as exc:
+        raise SystemExit(f"error: {exc}") from None
     name = args.name or default_name
     if name in ("", ".", "..") or Path(name).name != name:
         raise SystemExit(
             f"--name must be a file name stem without folders, got {name!r}; "
             "use --output-dir for the folder."
         )
-    # Names and classifier entries first: a bad one leaves nothing behind.
-    try:
-        datasets = [check_problem_name(d) for d in datasets]
-    except ValueError as exc:
-        raise SystemExit(f"error: {exc}") from None
     for spec in args.classifiers:
         make_classifier(spec, 0)  # (SystemExit naming a bad entry)
     output_dir = Path(args.output_dir)
