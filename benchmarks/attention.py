@@ -452,7 +452,9 @@ def main(argv=None):
         "--jit-compile", default="auto", help="auto (estimator default), true or false"
     )
     parser.add_argument(
-        "--data-home", default=os.environ.get("SKTRANSFORMER_DATA", "/work/shared/data")
+        "--data-home",
+        default=None,
+        help="folder holding UCR/FordA (default: SKTRANSFORMER_DATA, else the cache)",
     )
     parser.add_argument(
         "--no-append",

@@ -1562,14 +1562,21 @@ def _holdout(y, validation_split, rng):
         )
     except ValueError as exc:
         codes, counts = np.unique(y, return_counts=True)
+        n_val = math.ceil(validation_split * len(y))
+        if counts.min() < 2:
+            advice = "Use more data"
+        elif n_val < len(codes):
+            advice = "Use more data, a larger validation_split"
+        else:  # the training side is left with fewer series than classes
+            advice = "Use more data, a smaller validation_split"
         counts = dict(zip(codes.tolist(), counts.tolist(), strict=True))
         raise ValueError(
             f"validation_split={validation_split} cannot hold out a "
             f"stratified validation set from {len(y)} series with class "
             f"counts {counts} (codes in classes_ order): every class needs "
-            "at least 2 series and the validation set at least one series "
-            "per class. Use more data, a larger validation_split, or "
-            f"validation_split=0 to train without a hold-out. ({exc})"
+            "at least 2 series, and the validation and training sets at least "
+            f"one series per class each. {advice}, or validation_split=0 to "
+            f"train without a hold-out. ({exc})"
         ) from None
 
 

@@ -84,6 +84,20 @@ def get_data_home(data_home=None) -> Path:
     -------
     pathlib.Path
     """
+    if data_home is not None:
+        if not isinstance(data_home, str | os.PathLike) or isinstance(
+            os.fspath(data_home), bytes
+        ):
+            raise TypeError(
+                "data_home must be a folder, as a str or path-like, or None; got "
+                f"{type(data_home).__name__} {data_home!r}."
+            )
+        if not os.fspath(data_home):
+            # Not the current folder: an empty value is a mistake upstream.
+            raise ValueError(
+                "data_home is empty; pass a folder, or None for SKTRANSFORMER_DATA "
+                "(else the user cache)."
+            )
     if data_home is None:
         # An empty variable means "not set", not the current folder.
         data_home = os.environ.get("SKTRANSFORMER_DATA") or None

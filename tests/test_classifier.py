@@ -419,6 +419,13 @@ def test_validation_split_that_cannot_stratify_is_a_clear_error(tiny_params):
     clf = TransformerTimeSeriesClassifier(**{**tiny_params, "validation_split": 0.2})
     with pytest.raises(ValueError, match="validation_split=0.2 cannot hold out"):
         clf.fit(X, y)
+    # The advice names the side that runs short.
+    y = np.arange(24) % 2
+    X = np.zeros((24, 8, 1))
+    for split, advice in [(0.99, "a smaller validation_split"), (0.02, "a larger")]:
+        clf.set_params(validation_split=split)
+        with pytest.raises(ValueError, match=f"Use more data, {advice}"):
+            clf.fit(X, y)
 
 
 def test_user_callbacks_run(series_data, tiny_params):

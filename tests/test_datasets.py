@@ -164,6 +164,20 @@ def test_data_home_that_is_a_file_is_a_clear_error(tmp_path):
         load_ucr("FordA", data_home=path, download=False)
 
 
+@pytest.mark.parametrize(
+    "data_home, error, message",
+    [
+        ("", ValueError, "data_home is empty"),
+        (b"/tmp", TypeError, "got bytes"),
+        (3, TypeError, "got int 3"),
+    ],
+)
+def test_a_data_home_that_is_no_folder_is_a_clear_error(data_home, error, message):
+    # "" would have been the current folder; bytes and ints a pathlib error.
+    with pytest.raises(error, match=message):
+        load_ucr("Coffee", data_home=data_home, download=False)
+
+
 def test_empty_environment_variable_means_unset(tmp_path, monkeypatch):
     monkeypatch.setenv("SKTRANSFORMER_DATA", "")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
