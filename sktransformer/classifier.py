@@ -63,7 +63,7 @@ from .network import (
     build_transformer_classifier,
 )
 from .network.builder import FF_ACTIVATIONS, INPUT_NORMS
-from .network.callbacks import AtomicModelCheckpoint
+from .network.callbacks import AtomicModelCheckpoint, ema_weights_callbacks
 from .network.layers import MAX_SHIFT
 from .network.losses import SmoothedSparseCategoricalCrossentropy
 from .recommended import AUTO, TrainingSet, resolve_auto
@@ -291,7 +291,8 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         A warm fit may change its value but not switch it on or off.
     ema_momentum : float or None, default=None
         If set, the optimizer keeps an exponential moving average of the
-        weights with this momentum, and the fitted network holds the average.
+        weights with this momentum, and the fitted network holds the average;
+        validation, early stopping and ``checkpoint_dir`` see the average too.
     test_time_shifts : int, default=1
         Test-time augmentation: ``predict_proba`` averages the probabilities
         of this many copies of each series, moved in time by evenly spaced
@@ -1184,6 +1185,11 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         """Keras' fit over the minibatches; the history is appended to ``history_``."""
         monitor = "loss" if validation is None else "val_loss"
         callbacks = [*params["callbacks"], keras.callbacks.TerminateOnNaN()]
+        ema = []
+        if params["ema_momentum"] is not None:
+            # Validation, early stopping and checkpoints see the average.
+            ema = ema_weights_callbacks()
+            callbacks.insert(0, ema[0])
         stopper = None
         if params["early_stopping"] and not incremental:
             stopper = keras.callbacks.EarlyStopping(
@@ -1196,6 +1202,7 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
                 Path(params["checkpoint_dir"]) / f"{unique}.keras"
             )
             callbacks.append(AtomicModelCheckpoint(self.checkpoint_path_, monitor))
+        callbacks += ema[1:]
         initial_epoch = len(self.history_.get("loss", ()))
         history = keras.callbacks.History()
         _set_run_eagerly(self.model_, params["run_eagerly"])

@@ -253,3 +253,48 @@ def test_a_nested_frame_with_a_missing_cell_names_the_cell():
     )
     with pytest.raises(ValueError, match=r"index 1, column 'c0' holds nan"):
         TransformerTimeSeriesClassifier(**EAGER).fit(nested, [0, 1])
+
+
+class _Stop(keras.callbacks.Callback):
+    """A user's callback that ends training after the first batch or epoch."""
+
+    def __init__(self, after):
+        super().__init__()
+        self.after = after
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.model.stop_training |= self.after == "batch"
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.model.stop_training |= self.after == "epoch"
+
+
+@pytest.mark.parametrize(
+    "stopping",
+    [
+        {"early_stopping": True, "validation_split": 0.25, "patience": 50},
+        {"callbacks": [_Stop("epoch")]},
+        {},
+    ],
+    ids=["early-stopping", "a-callback-stops", "plain"],
+)
+def test_the_fitted_network_holds_the_weight_average(series_data, stopping):
+    # Keras' average starts at the weights after the first step; a momentum
+    # that rounds to 1 in float32 keeps it there, whatever training does. The
+    # fitted network must hold it. With early stopping, its restore put back
+    # the raw weights of the best epoch (and validation scored raw weights).
+    X, y = series_data
+    params = {**TINY, **stopping, "random_state": 0}
+    one_step = {**params, "callbacks": [_Stop("batch")]}
+    first = TransformerTimeSeriesClassifier(**one_step).fit(X, y)
+    fitted = TransformerTimeSeriesClassifier(**params, ema_momentum=1 - 1e-12)
+    fitted.fit(X, y)
+    assert len(fitted.history_["loss"]) >= 1
+    for start, end in zip(
+        first.model_.get_weights(), fitted.model_.get_weights(), strict=True
+    ):
+        np.testing.assert_allclose(end, start, atol=1e-6)
+    if "validation_split" in stopping:
+        # Validation scored the average: the same network every epoch.
+        losses = fitted.history_["val_loss"]
+        np.testing.assert_allclose(losses, losses[0], rtol=1e-5)
