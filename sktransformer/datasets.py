@@ -26,6 +26,7 @@ import tempfile
 import urllib.parse
 import urllib.request
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -455,7 +456,8 @@ def _extract(archive, member, out, target, url):
         try:
             with zf.open(entry) as src, open(out, "wb") as dst:
                 shutil.copyfileobj(src, dst)
-        except zipfile.BadZipFile as exc:
+        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+            # A bad CRC, damaged compressed data, or data cut short.
             raise ValueError(f"{member} in {url} is corrupt: {exc}") from None
     _verify_sha256(out, target, source=url)
     try:  # nothing is kept that would fail every later load

@@ -434,6 +434,24 @@ def test_archive_answering_html_keeps_nothing(tmp_path, ts_reader):
     assert not (tmp_path / "home" / "archive" / "Nope").exists()
 
 
+def test_an_archive_with_damaged_compressed_data_is_refused(tmp_path, ts_reader):
+    # Intact zip directory, damaged deflate stream: zlib.error (neither a
+    # ValueError nor an OSError) escaped before.
+    rows = "".join(f"{i}.0,{i + 1}.0,{i + 2}.0:up\n" for i in range(2000))
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    with zipfile.ZipFile(mirror / "Tiny.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("Tiny_TRAIN.ts", _UNIVARIATE + rows)
+        archive.writestr("Tiny_TEST.ts", _UNIVARIATE)
+    data = bytearray((mirror / "Tiny.zip").read_bytes())
+    for offset in range(200, 260):  # inside the first member's compressed data
+        data[offset] ^= 0xFF
+    (mirror / "Tiny.zip").write_bytes(bytes(data))
+    with pytest.raises(ValueError, match="Tiny_TRAIN.ts in .* is corrupt"):
+        load_archive("Tiny", data_home=tmp_path / "home", base_url=mirror.as_uri())
+    assert not (tmp_path / "home" / "archive" / "Tiny").exists()
+
+
 def test_archive_values_beyond_the_dtype_are_refused(tmp_path, ts_reader):
     text = _UNIVARIATE.replace("1.0,2.0,3.0:up", "1e300,2.0,3.0:up")
     url = _archive_mirror(tmp_path / "mirror", "Tiny", text)
