@@ -806,6 +806,9 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
                 # (Only a network that takes any length gets here.)
                 self.n_timepoints_in_ = self.n_features_in_ = X.shape[1]
             self.padding_fraction_ = train.padding_fraction
+            if train.lengths is None:  # every batch at the full length
+                served = lengths[train.index]
+                self.padding_fraction_ = float(1 - served.mean() / X.shape[1])
         except BaseException as exc:
             # A failed fresh fit leaves the estimator unfitted; a failed warm
             # fit (warm_start, partial_fit) puts back the fitted model as it

@@ -114,7 +114,7 @@ def test_series_longer_or_shorter_than_any_seen():
     # repeat the last one).
     assert clf.predict([np.ones(2), np.ones(clf.n_timepoints_in_ * 3)]).shape == (2,)
     # The seed's head has one input per time point seen: longer is refused.
-    seed = TransformerTimeSeriesClassifier(**TINY).fit(X, y)
+    seed = TransformerTimeSeriesClassifier(**TINY, validation_split=0).fit(X, y)
     assert seed.predict([np.ones(2)]).shape == (1,)
     with pytest.raises(ValueError, match="longer than the longest seen at fit"):
         seed.predict([np.ones(seed.n_timepoints_in_ + 1)])
@@ -285,6 +285,12 @@ def test_fit_records_the_padding_it_processed():
     X, y = ragged(lengths=(5, 60))
     clf = TransformerTimeSeriesClassifier(**TINY, **TOKENISED["conv"]).fit(X, y)
     assert 0 < clf.padding_fraction_ < 0.5
+    # The seed network (pooling="channels") takes every batch at the full
+    # length: all of its padding is processed (it reported 0).
+    seed = TransformerTimeSeriesClassifier(**TINY, validation_split=0).fit(X, y)
+    lengths = np.array([len(s) for s in X])
+    assert seed.padding_fraction_ == pytest.approx(1 - lengths.mean() / lengths.max())
+    assert seed.padding_fraction_ > clf.padding_fraction_
     equal = TransformerTimeSeriesClassifier(**TINY)
     equal.fit(np.ones((8, 6)), np.arange(8) % 2)
     assert equal.padding_fraction_ == 0.0
