@@ -210,6 +210,9 @@ def test_each_augmentation_alone():
         assert sorted(roll[i].ravel()) == sorted(x[i].ravel())
     with pytest.raises(ValueError, match="Unknown augmentations"):
         SeriesAugmentation(["mixup"])
+    # One name as a string (its letters were read as unknown names).
+    with pytest.raises(ValueError, match=r"got the string 'shift'; write \('shift',\)"):
+        build_transformer_classifier((16, 1), 2, augmentation="shift")
 
 
 def test_warp_stretches_or_squeezes_time_about_the_centre_within_ten_percent():

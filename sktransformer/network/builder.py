@@ -495,9 +495,7 @@ def _single_network(
     if unequal_lengths:
         x, lengths = PaddingMask(name="padding_mask")(x)
     if augmentation:
-        x = SeriesAugmentation(tuple(augmentation), name="augmentation")(
-            x, lengths=lengths
-        )
+        x = SeriesAugmentation(augmentation, name="augmentation")(x, lengths=lengths)
     if input_norm == "series":
         x = SeriesStandardization(name="input_norm")(x, lengths=lengths)
     if differences:

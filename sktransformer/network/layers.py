@@ -89,6 +89,11 @@ class SeriesAugmentation(keras.layers.Layer):
 
     def __init__(self, augmentations=SAFE_AUGMENTATIONS, seed=None, **kw):
         super().__init__(**kw)
+        if isinstance(augmentations, str):  # its letters would be read as names
+            raise ValueError(
+                f"augmentations must be a sequence of names, got the string "
+                f"{augmentations!r}; write ({augmentations!r},) for one."
+            )
         unknown = set(augmentations) - set(AUGMENTATIONS)
         if unknown:
             raise ValueError(
