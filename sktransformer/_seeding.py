@@ -30,7 +30,14 @@ from sklearn.utils import check_random_state
 
 from .network import iter_layers
 
-__all__ = ["resolve_seed", "seed_network", "isolated_build", "MAX_SEED"]
+__all__ = [
+    "resolve_seed",
+    "seed_network",
+    "isolated_build",
+    "generator_states",
+    "restore_generator_states",
+    "MAX_SEED",
+]
 
 #: Seeds are drawn in [0, MAX_SEED).
 MAX_SEED = 2**31 - 1
@@ -126,8 +133,38 @@ def seed_network(model: keras.Model, seed: int) -> keras.Model:
                 continue
             seeded = initializer.__class__.from_config({**config, "seed": next_seed()})
             weight.assign(seeded(weight.shape, dtype=weight.dtype))
-    for variable in model.non_trainable_variables:
-        if variable.path.endswith("seed_generator_state"):
-            dtype = keras.backend.standardize_dtype(variable.dtype)
-            variable.assign(np.array([next_seed(), 0]).astype(dtype))
+    for variable in _generator_variables(model):
+        dtype = keras.backend.standardize_dtype(variable.dtype)
+        variable.assign(np.array([next_seed(), 0]).astype(dtype))
     return model
+
+
+def _generator_variables(model):
+    return [
+        v for v in model.non_trainable_variables if v.path.endswith(_GENERATOR_STATE)
+    ]
+
+
+#: The name of a random generator's state variable (Keras' ``SeedGenerator``).
+_GENERATOR_STATE = "seed_generator_state"
+
+
+def generator_states(model) -> list:
+    """The state of every random generator of ``model``, in the model's order.
+
+    Keras' saving (and so a pickled estimator's network) keeps the weights but
+    not where the generators of dropout, stochastic depth and augmentation
+    are; a warm fit after unpickling drew other numbers than the same warm
+    fit of the original. The estimator's pickle carries these states. (By
+    position: the generators' variable paths are numbered per process.)
+    """
+    return [np.array(v.numpy()) for v in _generator_variables(model)]
+
+
+def restore_generator_states(model, states) -> None:
+    """Put back the states :func:`generator_states` gave, if the model has as many."""
+    variables = _generator_variables(model)
+    if len(variables) != len(states):
+        return
+    for variable, state in zip(variables, states, strict=True):
+        variable.assign(np.asarray(state).astype(variable.dtype))

@@ -41,7 +41,13 @@ from sklearn.utils.validation import (
 )
 
 from ._batches import SeriesBatches
-from ._seeding import isolated_build, resolve_seed, seed_network
+from ._seeding import (
+    generator_states,
+    isolated_build,
+    resolve_seed,
+    restore_generator_states,
+    seed_network,
+)
 from ._tf_memory import released_gradient_registrations
 from ._threads import configure_threads
 from ._validation import (
@@ -82,6 +88,8 @@ class InconsistentPickleWarning(UserWarning):
 
 #: Where ``__getstate__`` records the version of the package that pickled.
 _VERSION_KEY = "_sktransformer_version"
+#: Where the network's random generators stand, in a pickle (see __getstate__).
+_GENERATORS_KEY = "_sktransformer_generator_states"
 
 #: Keyword arguments of ``fit`` that are estimator parameters: refused in
 #: ``fit`` with a pointer to ``set_params`` (scikit-learn's convention: fit
@@ -625,7 +633,11 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         # estimators record theirs, so that loading can say where it came from.
         from . import __version__
 
-        return {**super().__getstate__(), _VERSION_KEY: __version__}
+        state = {**super().__getstate__(), _VERSION_KEY: __version__}
+        if isinstance(self.__dict__.get("model_"), keras.Model):
+            # Where dropout and augmentation draw next: Keras' saving drops it.
+            state[_GENERATORS_KEY] = generator_states(self.model_)
+        return state
 
     def __setstate__(self, state):
         """Restore a pickle, also one made before some parameters existed.
@@ -641,6 +653,7 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
 
         state = dict(state)
         pickled_by = state.pop(_VERSION_KEY, None)
+        generators = state.pop(_GENERATORS_KEY, None)
         defaults = {
             name: param.default
             for name, param in inspect.signature(type(self).__init__).parameters.items()
@@ -652,6 +665,8 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
             filled = {name: defaults[name] for name in missing}
             state["resolved_params_"] = {**filled, **state["resolved_params_"]}
         self.__dict__.update(state)
+        if generators and isinstance(self.__dict__.get("model_"), keras.Model):
+            restore_generator_states(self.model_, generators)
         if missing or (pickled_by is not None and pickled_by != __version__):
             source = "an unknown version" if pickled_by is None else pickled_by
             message = (

@@ -510,6 +510,27 @@ def test_pickle_and_joblib_round_trips(series_data, tiny_params, tmp_path):
     assert pickle.loads(pickle.dumps(clone(clf))).get_params() == clf.get_params()
 
 
+@pytest.mark.parametrize("method", ["warm_start", "partial_fit"])
+def test_training_goes_on_after_a_pickle_as_it_would_have(
+    series_data, tiny_params, method
+):
+    # Dropout draws from random generators whose state Keras' saving drops: a
+    # warm fit after unpickling drew other numbers than the original's.
+    X, y = series_data
+    params = {**tiny_params, "random_state": 0, "warm_start": method == "warm_start"}
+    clf = TransformerTimeSeriesClassifier(**params).fit(X, y)
+    blob = pickle.dumps(clf)
+
+    def more(estimator):
+        if method == "partial_fit":
+            return estimator.partial_fit(X, y)
+        return estimator.fit(X, y)
+
+    copies = [more(pickle.loads(blob)).predict_proba(X) for _ in range(2)]
+    np.testing.assert_array_equal(copies[0], copies[1])
+    np.testing.assert_array_equal(more(clf).predict_proba(X), copies[0])
+
+
 def test_a_pickle_from_before_a_parameter_existed_loads_and_predicts(
     series_data, tiny_params, monkeypatch
 ):
