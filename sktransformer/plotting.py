@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 __all__ = ["plot_history"]
 
 
@@ -10,8 +12,9 @@ def plot_history(history, *, path=None, title=None):
 
     Parameters
     ----------
-    history : TransformerTimeSeriesClassifier or dict of str to list of float
-        A fitted estimator (its ``history_``) or such a dict, with keys
+    history : TransformerTimeSeriesClassifier, Pipeline or dict of str to list of float
+        A fitted estimator (its ``history_``), a Pipeline ending in one, or such
+        a dict, with keys
         ``loss``, ``accuracy`` and optionally ``val_loss``, ``val_accuracy``.
     path : str or path-like, optional
         Also save the figure there (PNG by extension).
@@ -36,10 +39,21 @@ def plot_history(history, *, path=None, title=None):
             "plot_history needs matplotlib: pip install matplotlib "
             '(or pip install -e ".[bench]")'
         ) from exc
-    history = getattr(history, "history_", history)
-    if not history or "loss" not in history:
+    if hasattr(history, "steps"):  # a Pipeline: its final estimator's history
+        history = history[-1]
+    if hasattr(history, "get_params"):
+        if not hasattr(history, "history_"):
+            from sklearn.exceptions import NotFittedError
+
+            raise NotFittedError(
+                f"This {type(history).__name__} is not fitted yet: fit it before "
+                "plotting its training history."
+            )
+        history = history.history_
+    if not isinstance(history, Mapping) or "loss" not in history:
         raise ValueError(
-            "history has no 'loss': pass a fitted estimator or its history_ dict."
+            "history has no 'loss': pass a fitted estimator (or a Pipeline ending "
+            f"in one) or its history_ dict, got {type(history).__name__}."
         )
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
     for ax, metric in zip(axes, ("loss", "accuracy"), strict=True):

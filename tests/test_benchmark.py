@@ -68,6 +68,16 @@ def test_plot_history(series_data, tmp_path):
     assert len(acc_ax.lines[0].get_xdata()) == TINY["epochs"]
     with pytest.raises(ValueError, match="no 'loss'"):
         plot_history({})
+    # A Pipeline's final estimator; an unfitted estimator is named as such.
+    from sklearn.exceptions import NotFittedError
+    from sklearn.pipeline import make_pipeline
+
+    from sktransformer import TimeSeriesStandardScaler
+
+    pipeline = make_pipeline(TimeSeriesStandardScaler(), clf)
+    assert len(plot_history(pipeline).axes[0].lines) == 2
+    with pytest.raises(NotFittedError, match="not fitted yet"):
+        plot_history(TransformerTimeSeriesClassifier())
 
 
 @requires_forda
