@@ -18,7 +18,14 @@ from ._validation import (
 __all__ = ["TimeSeriesStandardScaler"]
 
 
-class TimeSeriesStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+class TimeSeriesStandardScaler(
+    OneToOneFeatureMixin,
+    TransformerMixin,
+    BaseEstimator,
+    # Its output is (n, T, C): no DataFrame holds it, so scikit-learn's
+    # set_output (and a global transform_output="pandas") must not wrap it.
+    auto_wrap_output_keys=None,
+):
     """Z-normalise every series, channel by channel, over its own time axis.
 
     Each series ``x`` (one channel of one sample) becomes

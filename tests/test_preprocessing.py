@@ -84,3 +84,15 @@ def test_float64_series_near_the_overflow_are_scaled():
     np.testing.assert_allclose(
         out, TimeSeriesStandardScaler().fit_transform(X / 1e160), rtol=1e-9, atol=1e-12
     )
+
+
+def test_a_global_pandas_output_leaves_the_series_arrays():
+    # (n, T, C) fits no DataFrame: with scikit-learn's transform_output="pandas"
+    # set globally, transform failed ("Must pass 2-d input").
+    import sklearn
+
+    X = np.random.default_rng(0).normal(size=(5, 8, 2))
+    with sklearn.config_context(transform_output="pandas"):
+        out = TimeSeriesStandardScaler().fit_transform(X)
+    assert isinstance(out, np.ndarray) and out.shape == X.shape
+    assert not hasattr(TimeSeriesStandardScaler(), "set_output")
