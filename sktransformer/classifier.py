@@ -281,7 +281,9 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         Clip each gradient to this norm.
     lr_schedule : {"constant", "cosine"}, default="constant"
         Learning rate over training: constant, or a per-step cosine decay to
-        1% of ``learning_rate`` over ``epochs`` (Keras' ``CosineDecay``).
+        1% of ``learning_rate`` over ``epochs`` (Keras' ``CosineDecay``). A
+        network built by ``initialize`` or first trained by ``partial_fit``
+        has a constant rate, which later warm fits keep.
     warmup_epochs : float or "auto", default=0
         Epochs of linear warm-up from 0 to ``learning_rate`` (either schedule;
         Keras' ``CosineDecay`` warm-up). With ``warm_start``, a second ``fit``
@@ -951,14 +953,17 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         if "learning_rate" in changed and not scheduled:
             changed.remove("learning_rate")
             self.model_.optimizer.learning_rate = params["learning_rate"]
-        _refuse_warm_changes(
-            self,
-            changed,
-            params,
-            fitted,
+        what = (
             "continues with the optimizer and loss of the first fit, and its "
-            "learning-rate schedule",
+            "learning-rate schedule"
         )
+        if not scheduled and {"lr_schedule", "warmup_epochs"} & set(changed):
+            what += (
+                " (a network built by initialize() or first trained by "
+                "partial_fit has a constant rate: a schedule needs the steps of "
+                "a whole fit, so call fit for one)"
+            )
+        _refuse_warm_changes(self, changed, params, fitted, what)
 
     def _check_series(self, X, *, reset, input_name="X"):
         """Series as a NaN-padded ``channels_last`` float32 array, and their lengths.

@@ -83,6 +83,11 @@ def test_the_schedule_checks_follow_the_optimizer_built(series_data):
     with pytest.raises(ValueError, match="lr_schedule='constant'.*got lr_sched"):
         clf.fit(X, y)
     clf.set_params(lr_schedule="constant").fit(X, y)
+    # The same after initialize(), and the message says why.
+    clf = TransformerTimeSeriesClassifier(**EAGER, lr_schedule="cosine")
+    clf.initialize(X, y).set_params(warm_start=True)
+    with pytest.raises(ValueError, match=r"built by initialize\(\).*call fit"):
+        clf.fit(X, y)
 
 
 def test_learning_rate_callbacks_are_refused_with_a_schedule(series_data):
