@@ -174,6 +174,15 @@ CONFIGS = {
             : int(min(max(math.floor(math.log2(T / 8)), 1), 5))
         ],
     },
+    # The recommended stem's stages at half the filters (16, 32, 64, 64): the
+    # stem is most of the network's arithmetic on long series (a cheaper fit).
+    "stem-half": lambda n, T, k: {
+        **recommended_params(),
+        "test_time_shifts": 1,
+        "stem_filters": (16, 32, 64, 64)[
+            : int(min(max(math.floor(math.log2(T / 8)), 1), 4))
+        ],
+    },
     # Stem stages from the 10th percentile of the lengths (not the median), and
     # none where even that is shorter than 32: short series of an
     # unequal-length set keep 16 tokens too (equal lengths: as "rec").
