@@ -1,6 +1,7 @@
 """The comparison over many problems: resumable CSV, ranks, wins, plots."""
 
 import csv
+import platform
 
 import numpy as np
 import pytest
@@ -119,6 +120,27 @@ def test_runs_of_another_machine_are_not_reused(monkeypatch):
     monkeypatch.setattr(report, "cpu_description", lambda: "64 cores, another CPU")
     for spec, fingerprint in here.items():
         assert classifiers.fingerprint(spec) != fingerprint
+
+
+def test_machines_of_one_generic_model_name_are_told_apart(tmp_path):
+    # Cloud machines of different generations (and speeds) report the same
+    # generic model name; without the model numbers a comparison resumed on
+    # another generation would reuse the first machine's fit times.
+    from sktransformer.benchmark.report import cpu_description
+
+    block = (
+        "processor\t: {n}\ncpu family\t: 6\nmodel\t\t: {model}\n"
+        "model name\t: Intel(R) Xeon(R) Processor\nstepping\t: 1\n\n"
+    )
+    one, other = tmp_path / "one", tmp_path / "other"
+    one.write_text(block.format(n=0, model=167) + block.format(n=1, model=85))
+    other.write_text(block.format(n=0, model=85))
+    assert cpu_description(one).endswith(
+        "Intel(R) Xeon(R) Processor (cpu family 6, model 167, stepping 1)"
+    )
+    assert cpu_description(one) != cpu_description(other)
+    generic = platform.processor() or "unknown CPU"
+    assert cpu_description(tmp_path / "absent").endswith(f" cores, {generic}")
 
 
 def test_a_csv_of_another_format_is_refused(data_home, tmp_path):

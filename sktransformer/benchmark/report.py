@@ -332,17 +332,31 @@ def write_report(runs, output_dir, name, *, title, command, log=print):
     return paths
 
 
-def cpu_description():
-    """The number of cores and the CPU model: what fit times depend on most."""
+def cpu_description(cpuinfo="/proc/cpuinfo"):
+    """The number of cores and the CPU model: what fit times depend on most.
+
+    Virtual machines often report a generic model name ("Intel(R) Xeon(R)
+    Processor") for CPUs of different generations and speeds, so the family,
+    model and stepping numbers are added where ``/proc/cpuinfo`` gives them:
+    runs recorded on another generation are then not reused as this machine's.
+    """
     cpu = platform.processor() or "unknown CPU"
+    ids = {}
     try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
+        with open(cpuinfo, encoding="utf-8") as f:
             for line in f:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
+                key, _, value = line.partition(":")
+                key = key.strip()
+                if key == "model name":
+                    cpu = value.strip()
+                elif key in ("cpu family", "model", "stepping"):
+                    ids.setdefault(key, value.strip())
+                elif not line.strip():
+                    break  # the first processor's block is enough
     except OSError:
         pass
+    if ids:
+        cpu += " (" + ", ".join(f"{k} {v}" for k, v in ids.items()) + ")"
     return f"{os.cpu_count()} cores, {cpu}"
 
 
