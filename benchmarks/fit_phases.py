@@ -18,6 +18,13 @@ appends the table to ``benchmarks/RESULTS.md``.
 
     python benchmarks/fit_phases.py --panel development --record
     python benchmarks/fit_phases.py --datasets FordA --stem-width 0.5  # a cheaper stem
+    python benchmarks/fit_phases.py --datasets Beef FordA --jit-compile  # XLA
+    python benchmarks/fit_phases.py --datasets Beef FordA --n-threads 1
+
+``--jit-compile`` compiles the training step with XLA (Keras' ``jit_compile=True``),
+which Keras leaves off on machines without an accelerator and the estimator does
+not expose; ``--n-threads`` sets the estimator's ``n_threads`` (TensorFlow's
+thread pools; default: all cores).
 """
 
 from __future__ import annotations
@@ -31,7 +38,7 @@ from pathlib import Path
 RESULTS = Path(__file__).with_name("RESULTS.md")
 
 
-def child(dataset, epochs, stem_width=1.0):
+def child(dataset, epochs, stem_width=1.0, jit_compile=False, n_threads=None):
     """One short fit in this process; prints its phases as one JSON line."""
     import time
     import warnings
@@ -58,6 +65,13 @@ def child(dataset, epochs, stem_width=1.0):
                 self.model.stop_training = True
 
     warnings.simplefilter("ignore")
+    if jit_compile:
+        compile_ = keras.Model.compile
+
+        def compile_with_xla(model, *args, **kwargs):
+            return compile_(model, *args, **{**kwargs, "jit_compile": True})
+
+        keras.Model.compile = compile_with_xla
     (X, y), _ = _load_splits(dataset, None)
     clock = Clock()
     params = recommended_params()
@@ -68,7 +82,9 @@ def child(dataset, epochs, stem_width=1.0):
         params["stem_filters"] = tuple(max(1, round(f * stem_width)) for f in stages)
     # The recommended fit itself (its "auto" epochs, schedule and all), cut
     # short by the callback.
-    clf = TransformerTimeSeriesClassifier(**params, random_state=0, callbacks=[clock])
+    clf = TransformerTimeSeriesClassifier(
+        **params, random_state=0, callbacks=[clock], n_threads=n_threads
+    )
     start = time.perf_counter()
     clf.fit(X, y)
     steps = np.diff(clock.times)
@@ -84,6 +100,7 @@ def child(dataset, epochs, stem_width=1.0):
                 "members": resolved["n_members"],
                 "batch_size": resolved["batch_size"],
                 "stem": list(resolved["stem_filters"]),
+                "jit": bool(clf.model_.jit_compile),
             }
         ),
         flush=True,
@@ -102,11 +119,15 @@ def main():
         default=1.0,
         help="scale the filters of the recommended stem's stages (0.5: half)",
     )
+    parser.add_argument(
+        "--jit-compile", action="store_true", help="compile the steps with XLA"
+    )
+    parser.add_argument("--n-threads", type=int, help="the estimator's n_threads")
     parser.add_argument("--record", action="store_true")
-    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        return child(args.child[0], int(args.child[1]), float(args.child[2]))
+        return child(**json.loads(args.child))
 
     from sktransformer.benchmark import machine_description, record, script_command
     from sktransformer.benchmark.run import PANELS
@@ -120,10 +141,18 @@ def main():
     rows, totals = [], [0.0, 0.0]
     print(header, flush=True)
     for dataset in datasets:
-        command = [sys.executable, __file__, "--child", dataset, str(args.epochs)]
-        command.append(str(args.stem_width))
+        options = {
+            "dataset": dataset,
+            "epochs": args.epochs,
+            "stem_width": args.stem_width,
+            "jit_compile": args.jit_compile,
+            "n_threads": args.n_threads,
+        }
+        command = [sys.executable, __file__, "--child", json.dumps(options)]
         done = subprocess.run(command, check=True, capture_output=True, text=True)
         r = json.loads(done.stdout.strip().splitlines()[-1])
+        if r["jit"] != args.jit_compile:
+            raise SystemExit(f"{dataset}: the step was compiled with jit={r['jit']}")
         fixed = r["setup"] + r["first"]
         estimate = fixed + (r["steps"] - 1) * r["step"]
         totals[0] += fixed
@@ -146,6 +175,8 @@ def main():
             "Where the fit time goes",
             "The recommended configuration"
             + ("" if args.stem_width == 1 else f" (stem filters x{args.stem_width:g})")
+            + (", training step compiled with XLA" if args.jit_compile else "")
+            + ("" if args.n_threads is None else f", n_threads={args.n_threads}")
             + ", random_state=0, timed over its first "
             f"{args.epochs} epochs in a fresh process per problem. setup: from fit "
             "to the first step; first step: tracing (or compiling) the training "
