@@ -52,6 +52,9 @@ _RANDOM_WEIGHTS = (
 
 _BUILD_LOCK = threading.Lock()
 
+#: The name of a random generator's state variable (Keras' ``SeedGenerator``).
+_GENERATOR_STATE = "seed_generator_state"
+
 
 def resolve_seed(random_state) -> int:
     """One integer seed from a scikit-learn ``random_state``.
@@ -143,10 +146,6 @@ def _generator_variables(model):
     return [
         v for v in model.non_trainable_variables if v.path.endswith(_GENERATOR_STATE)
     ]
-
-
-#: The name of a random generator's state variable (Keras' ``SeedGenerator``).
-_GENERATOR_STATE = "seed_generator_state"
 
 
 def generator_states(model) -> list:
