@@ -15,6 +15,8 @@ import math
 import keras
 import numpy as np
 
+from ._validation import series_lengths
+
 __all__ = ["SeriesBatches"]
 
 
@@ -201,9 +203,12 @@ class SeriesBatches(keras.utils.PyDataset):
     def _shifted(self, x, rows):
         """``x`` (the series ``rows``), each moved by ``shift`` of its length."""
         steps = x.shape[1]
-        length = np.full(len(rows), steps)
         if self.lengths is not None:
             length = np.minimum(self.lengths[rows], steps)
+        else:
+            # Batches of the full padded length (networks that take only the
+            # fitted length): each series still moves within its own length.
+            length = series_lengths(x)
         length = length[:, None]
         t = np.arange(steps)[None, :]
         moved = np.clip(t + np.rint(self.shift * length).astype(int), 0, length - 1)

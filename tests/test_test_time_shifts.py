@@ -6,7 +6,7 @@ import pytest
 from sktransformer import TransformerTimeSeriesClassifier
 from sktransformer._batches import SeriesBatches
 
-from .conftest import TINY_TOKENISED
+from .conftest import TINY, TINY_TOKENISED
 from .test_unequal_lengths import nan_padded, ragged
 
 
@@ -86,3 +86,33 @@ def test_shifted_copies_keep_a_prediction_independent_of_padding():
         np.testing.assert_allclose(
             clf.predict_proba(nan_padded(series, length)), alone, atol=1e-5
         )
+
+
+@pytest.mark.parametrize(
+    "network",
+    [
+        pytest.param(dict(TINY, pooling="channels"), id="seed-channels-pooling"),
+        pytest.param(TINY_TOKENISED, id="tokenised"),
+    ],
+)
+def test_each_series_moves_within_its_own_length_whatever_the_network(network):
+    # The seed network (channel pooling) is served whole-length batches, not
+    # batches cut by length: its copies were once moved by 10% of the
+    # longest fitted series, so a short series' copy could be all padding.
+    X, y = ragged(lengths=(3, 40))
+    clf = TransformerTimeSeriesClassifier(
+        **{**network, "epochs": 2, "batch_size": 8}, random_state=0
+    ).fit(X, y)
+    rng = np.random.default_rng(1)
+    for length in (3, 20):
+        series = rng.normal(size=(length, 1)).astype("float32")
+        copies = []
+        for fraction in (-0.1, 0.0, 0.1):
+            step = int(np.rint(fraction * length))
+            copies.append(series[np.clip(np.arange(length) + step, 0, length - 1)])
+        expected = np.mean(
+            [clf.set_params(test_time_shifts=1).predict_proba([c]) for c in copies],
+            axis=0,
+        )
+        averaged = clf.set_params(test_time_shifts=3).predict_proba([series])
+        np.testing.assert_allclose(averaged, expected, atol=1e-5)
