@@ -345,31 +345,87 @@ def read_ts(path, *, dtype=np.float32):
     X : ndarray of shape (n_series, n_timepoints, n_channels)
         Channels last, NaN-padded at the end for unequal lengths.
     y : ndarray of shape (n_series,) or (0,)
-        The class labels as the file has them (strings); empty for a file
-        without labels (``@classLabel false``).
+        The class labels as the file has them (strings, case kept); empty for
+        a file without labels (``@classLabel false``).
 
     Raises
     ------
     FileNotFoundError
         ``path`` is not a file.
     ValueError
-        The file does not parse, has some labels but not one per series, or a
-        series without values.
+        The file does not parse, has some labels but not one per series, a
+        series without values, or timestamped series (``@timeStamps true``).
+
+    Notes
+    -----
+    Blank lines are skipped. The labels are read from the file itself: the
+    parsers lowercase them and rewrite "nan" and "?" inside them.
     """
     _check_dtype(dtype)
     path = Path(path).expanduser()
     if not path.is_file():
         raise FileNotFoundError(f"{path} is not a file.")
-    if path.suffix != ".ts":
-        # aeon's parser adds ".ts" to a name without it: read a copy so named.
+    labels, blank_lines = _scan_ts(path)
+    if path.suffix != ".ts" or blank_lines:
+        # aeon's parser adds ".ts" to a name without it, and stops at a blank
+        # line: read a copy so named, without blank lines.
         with tempfile.TemporaryDirectory() as folder:
             copy = Path(folder) / f"{path.name}.ts"
-            shutil.copyfile(path, copy)
+            with (
+                open(path, encoding="utf-8-sig") as src,
+                open(copy, "w", encoding="utf-8") as dst,
+            ):
+                dst.writelines(line for line in src if line.strip())
             series, y = _ts_reader()(copy)
     else:
         series, y = _ts_reader()(path)
     _check_ts_content(series, y, path)
+    if len(y) and len(labels) != len(y):
+        raise ValueError(
+            f"{path}: {len(labels)} data lines but {len(y)} series were parsed; "
+            "expected one series per line, its class label after the last colon."
+        )
+    if len(y):
+        # The parsers lowercase the whole file and turn "nan" and "?" into
+        # "NaN" inside labels too ("banana" -> "baNaNa"): the labels are taken
+        # from the file itself, the text after each data line's last colon.
+        y = labels
     return _pad(series, dtype, path), np.asarray(y)
+
+
+def _scan_ts(path):
+    """The class labels of a ``.ts`` file as written, and whether it has blank lines.
+
+    Refuses what the parsers would misread silently: timestamped series
+    (``@timeStamps true``: aeon reads the times as values and drops minus
+    signs).
+    """
+    labels, blank, in_data, labelled = [], False, False, False
+    with open(path, encoding="utf-8-sig", errors="replace") as f:
+        for line in f:
+            text = line.strip()
+            if not text:
+                blank = True
+                continue
+            if text.startswith("#"):
+                continue
+            if in_data:
+                if labelled:
+                    labels.append(text.rpartition(":")[2].strip())
+                continue
+            key, _, value = text.partition(" ")
+            key, value = key.lower(), value.strip().lower()
+            if key == "@data":
+                in_data = True
+            elif key == "@timestamps" and value.startswith("true"):
+                raise ValueError(
+                    f"{path} holds timestamped series (@timeStamps true), which "
+                    "cannot be read: give the values of each series without "
+                    "their times (@timeStamps false)."
+                )
+            elif key == "@classlabel":
+                labelled = value.startswith("true")
+    return labels, blank
 
 
 def _check_ts_content(series, y, path):

@@ -541,6 +541,34 @@ def test_read_ts_needs_an_existing_file_and_takes_any_suffix(tmp_path, ts_reader
     assert X.shape == (2, 3, 1) and y.tolist() == ["up", "down"]
 
 
+def test_read_ts_keeps_the_labels_as_the_file_writes_them(tmp_path, ts_reader):
+    # The parsers lowercase every label and rewrite "nan" and "?" inside
+    # them ("banana" -> "baNaNa"), which merged classes "?" and "nan".
+    text = _UNIVARIATE.replace("up down", "Banana fiNance ? nan")
+    rows = ["1,2,3:Banana", "3,2,1:fiNance", "2,2,2:?", "1,1,1:nan"]
+    text = text.split("@data")[0] + "@data\n" + "\n".join(rows) + "\n"
+    (tmp_path / "labels.ts").write_text(text)
+    X, y = read_ts(tmp_path / "labels.ts")
+    assert y.tolist() == ["Banana", "fiNance", "?", "nan"]
+    np.testing.assert_array_equal(X[3, :, 0], [1.0, 1.0, 1.0])
+
+
+def test_read_ts_skips_blank_lines(tmp_path, ts_reader):
+    head, data = _UNIVARIATE.split("@data\n")
+    (tmp_path / "blank.ts").write_text(head + "\n@data\n" + data.replace("\n", "\n\n"))
+    X, y = read_ts(tmp_path / "blank.ts")
+    assert X.shape == (2, 3, 1) and y.tolist() == ["up", "down"]
+
+
+def test_read_ts_refuses_timestamped_series(tmp_path, ts_reader):
+    # aeon's parser would read the times as values and drop the minus signs.
+    text = _UNIVARIATE.replace("@timeStamps false", "@timeStamps true")
+    text = text.split("@data")[0] + "@data\n(0.0,-1.5),(1.0,2.5):up\n"
+    (tmp_path / "stamped.ts").write_text(text)
+    with pytest.raises(ValueError, match=r"timestamped series \(@timeStamps true\)"):
+        read_ts(tmp_path / "stamped.ts")
+
+
 def test_downloads_get_the_umask_permissions(tmp_path, ts_reader):
     url = _archive_mirror(tmp_path / "mirror", "Tiny", _UNIVARIATE)
     previous = os.umask(0o022)
