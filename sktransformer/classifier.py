@@ -779,7 +779,12 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         # A warm fit that fails (diverges, bad input) leaves the fitted model
         # as it was before it.
         before = _FittedState(self) if warm else None
+        train = None
         try:
+            if not warm:
+                # Nothing of an earlier fit outlives a fresh one (a
+                # checkpoint_path_ of another model, for one).
+                self._forget_fit()
             X, lengths = self._check_series(X, reset=not warm)
             if not warm:
                 self.classes_ = _classes_of(y, classes, type(self).__name__)
@@ -819,18 +824,14 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
                     _check_learning_rate_callbacks(params, self.model_)
                     self._make_checkpoint_dir(params)
                     self._train(train, validation, epochs, params, incremental)
-            if warm and X.shape[1] > self.n_timepoints_in_:
-                # (Only a network that takes any length gets here.)
-                self.n_timepoints_in_ = self.n_features_in_ = X.shape[1]
-            self.padding_fraction_ = train.padding_fraction
-            if train.lengths is None:  # every batch at the full length
-                served = lengths[train.index]
-                self.padding_fraction_ = float(1 - served.mean() / X.shape[1])
+            self._record_served(X, lengths, train, warm)
         except BaseException as exc:
             # A failed fresh fit leaves the estimator unfitted; a failed warm
             # fit (warm_start, partial_fit) puts back the fitted model as it
-            # was; Ctrl-C keeps what was trained so far.
+            # was; Ctrl-C keeps what was trained so far, a complete estimator.
             if isinstance(exc, KeyboardInterrupt) and hasattr(self, "history_"):
+                if train is not None:
+                    self._record_served(X, lengths, train, warm)
                 raise
             if before is not None:
                 before.restore()
@@ -838,6 +839,16 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
                 self._forget_fit()
             raise
         return self
+
+    def _record_served(self, X, lengths, train, warm):
+        """The fitted attributes that describe the series training was served."""
+        if warm and X.shape[1] > self.n_timepoints_in_:
+            # (Only a network that takes any length gets here.)
+            self.n_timepoints_in_ = self.n_features_in_ = X.shape[1]
+        self.padding_fraction_ = train.padding_fraction
+        if train.lengths is None:  # every batch at the full length
+            served = lengths[train.index]
+            self.padding_fraction_ = float(1 - served.mean() / X.shape[1])
 
     def _checked_params(self):
         """Validate the parameters; return them as Python values."""

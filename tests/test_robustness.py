@@ -16,7 +16,7 @@ from sklearn.model_selection import GridSearchCV
 from sktransformer import TransformerTimeSeriesClassifier
 from sktransformer._threads import threads_from_environment
 
-from .conftest import TINY, op_determinism_enabled
+from .conftest import TINY, TINY_TOKENISED, op_determinism_enabled
 
 # --------------------------------------------------------------------------- #
 # Parallel search
@@ -185,6 +185,32 @@ def test_keyboard_interrupt_keeps_the_best_weights_so_far(series_data):
     for kept, expected in zip(clf.model_.get_weights(), best["weights"], strict=True):
         np.testing.assert_array_equal(kept, expected)
     assert clf.predict_proba(X).shape == (len(X), 2)
+    # A complete estimator: every fitted attribute is there.
+    assert 0.0 <= clf.padding_fraction_ < 1.0
+
+
+def test_an_interrupted_warm_fit_on_longer_series_records_their_length():
+    from .test_unequal_lengths import ragged
+
+    X, y = ragged(lengths=(6, 12))
+    clf = TransformerTimeSeriesClassifier(
+        **TINY_TOKENISED, epochs=1, batch_size=8, warm_start=True, random_state=0
+    ).fit(X, y)
+    longer, _ = ragged(lengths=(20, 24), seed=1)
+    clf.set_params(epochs=3, callbacks=[_RaiseAtEpoch(2, KeyboardInterrupt())])
+    with pytest.raises(KeyboardInterrupt):
+        clf.fit(longer, y)
+    assert clf.n_timepoints_in_ == max(len(s) for s in longer)
+    assert hasattr(clf, "padding_fraction_")
+
+
+def test_a_fresh_fit_drops_the_attributes_of_the_previous_one(series_data, tmp_path):
+    X, y = series_data
+    clf = TransformerTimeSeriesClassifier(**TINY, checkpoint_dir=tmp_path).fit(X, y)
+    assert os.path.isfile(clf.checkpoint_path_)
+    clf.set_params(checkpoint_dir=None).fit(X, y)
+    # (It would point at the first fit's model file.)
+    assert not hasattr(clf, "checkpoint_path_")
 
 
 # --------------------------------------------------------------------------- #
