@@ -304,7 +304,7 @@ def _pad_ragged(X, data_format, input_name):
     ``channels_first``); the result is ``(n, max T_i, C)`` in ``data_format``.
     Sequences whose items share one shape are returned as they are.
     """
-    items = []
+    items, given_shapes = [], set()
     for i, item in enumerate(X):
         kind = getattr(getattr(item, "dtype", None), "kind", None)
         if kind in ("U", "S") or isinstance(item, (str, bytes)):
@@ -323,6 +323,7 @@ def _pad_ragged(X, data_format, input_name):
             raise ValueError(
                 f"{input_name}[{i}] could not be read as a series of numbers: {exc}"
             ) from None
+        given_shapes.add(item.shape)
         if item.ndim == 1:
             item = item[:, np.newaxis]
         elif item.ndim == 2 and data_format == "channels_first":
@@ -333,8 +334,9 @@ def _pad_ragged(X, data_format, input_name):
                 "(n_timepoints,) or (n_timepoints, n_channels)."
             )
         items.append(item)
-    if len({item.shape for item in items}) <= 1:
+    if len(given_shapes) <= 1:
         return np.asarray(X)
+    # Below: series of different shapes, even if only (T,) beside (T, 1).
     channels = {item.shape[1] for item in items}
     if len(channels) > 1:
         raise ValueError(

@@ -167,6 +167,25 @@ def test_univariate_series_may_be_1d_arrays():
     assert clf.n_channels_in_ == 1 and clf.predict(flat).shape == (len(y),)
 
 
+def test_1d_and_single_channel_series_may_be_mixed_at_one_length():
+    # (T,) beside (T, 1) of one length was once refused as ragged input,
+    # though the same mix of different lengths was accepted.
+    rng = np.random.default_rng(0)
+    y = np.arange(16) % 2
+    X = [rng.normal(size=(12,) if i % 2 else (12, 1)) + y[i] for i in range(16)]
+    stacked = np.stack([np.reshape(s, (12, 1)) for s in X])
+    clf = TransformerTimeSeriesClassifier(**TINY).fit(X, y)
+    assert (clf.n_timepoints_in_, clf.n_channels_in_) == (12, 1)
+    assert not clf.unequal_lengths_
+    np.testing.assert_allclose(
+        clf.predict_proba(X), clf.predict_proba(stacked), atol=1e-6
+    )
+    scaled = TimeSeriesStandardScaler().fit_transform(X)
+    np.testing.assert_allclose(
+        scaled, TimeSeriesStandardScaler().fit_transform(stacked), atol=1e-6
+    )
+
+
 def test_ragged_input_errors_name_the_problem():
     clf = TransformerTimeSeriesClassifier(**TINY)
     with pytest.raises(ValueError, match="different numbers of channels"):
