@@ -12,10 +12,12 @@ def plot_history(history, *, path=None, title=None):
 
     Parameters
     ----------
-    history : TransformerTimeSeriesClassifier, Pipeline or dict of str to list of float
-        A fitted estimator (its ``history_``), a Pipeline ending in one, or such
-        a dict, with keys
-        ``loss``, ``accuracy`` and optionally ``val_loss``, ``val_accuracy``.
+    history : estimator or dict of str to sequence of float
+        A fitted :class:`~sktransformer.TransformerTimeSeriesClassifier` (its
+        ``history_``); a fitted Pipeline ending in one, search (its
+        ``best_estimator_``) or sktime/aeon adapter (its ``estimator_``); or
+        such a dict, with keys ``loss``, ``accuracy`` and optionally
+        ``val_loss``, ``val_accuracy`` (lists or arrays).
     path : str or path-like, optional
         Also save the figure there (PNG by extension).
     title : str, optional
@@ -39,8 +41,7 @@ def plot_history(history, *, path=None, title=None):
             "plot_history needs matplotlib: pip install matplotlib "
             '(or pip install -e ".[bench]")'
         ) from exc
-    if hasattr(history, "steps"):  # a Pipeline: its final estimator's history
-        history = history[-1]
+    history = _innermost(history)
     if hasattr(history, "get_params"):
         if not hasattr(history, "history_"):
             from sklearn.exceptions import NotFittedError
@@ -59,7 +60,7 @@ def plot_history(history, *, path=None, title=None):
     for ax, metric in zip(axes, ("loss", "accuracy"), strict=True):
         for prefix, label in (("", "training"), ("val_", "validation")):
             values = history.get(prefix + metric)
-            if values:
+            if values is not None and len(values):
                 epochs = range(1, len(values) + 1)
                 ax.plot(epochs, values, marker=".", label=label)
         ax.set_xlabel("epoch")
@@ -73,3 +74,16 @@ def plot_history(history, *, path=None, title=None):
     if path is not None:
         fig.savefig(path, dpi=120)
     return fig
+
+
+def _innermost(obj):
+    """The estimator that holds the history, inside the wrappers users fit."""
+    while True:
+        if hasattr(obj, "steps"):  # a Pipeline: its final estimator
+            obj = obj[-1]
+        elif hasattr(obj, "best_estimator_"):  # a fitted search, refitted
+            obj = obj.best_estimator_
+        elif not hasattr(obj, "history_") and hasattr(obj, "estimator_"):
+            obj = obj.estimator_  # the sktime and aeon adapters
+        else:
+            return obj

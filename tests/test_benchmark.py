@@ -78,6 +78,16 @@ def test_plot_history(series_data, tmp_path):
     assert len(plot_history(pipeline).axes[0].lines) == 2
     with pytest.raises(NotFittedError, match="not fitted yet"):
         plot_history(TransformerTimeSeriesClassifier())
+    # A fitted search plots its refitted best estimator (it once said the
+    # search was not fitted); arrays plot like lists.
+    from sklearn.base import clone
+    from sklearn.model_selection import GridSearchCV
+
+    search = GridSearchCV(clone(clf), {"dropout": [0.1]}, cv=2).fit(X, y)
+    plotted = plot_history(search).axes[0].lines[0].get_ydata()
+    np.testing.assert_allclose(plotted, search.best_estimator_.history_["loss"])
+    arrays = {"loss": np.array([0.7, 0.5]), "accuracy": np.array([0.5, 0.8])}
+    assert len(plot_history(arrays).axes[1].lines[0].get_xdata()) == 2
 
 
 @requires_forda
