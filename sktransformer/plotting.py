@@ -46,6 +46,15 @@ def plot_history(history, *, path=None, title=None):
         if not hasattr(history, "history_"):
             from sklearn.exceptions import NotFittedError
 
+            if getattr(history, "refit", True) is False and hasattr(
+                history, "cv_results_"
+            ):
+                raise NotFittedError(
+                    f"This {type(history).__name__} was fitted with refit=False: "
+                    "it keeps no fitted estimator, hence no training history. "
+                    "Fit it with refit=True, or fit the estimator of your choice "
+                    "with its best_params_."
+                )
             raise NotFittedError(
                 f"This {type(history).__name__} is not fitted yet: fit it before "
                 "plotting its training history."

@@ -86,6 +86,11 @@ def test_plot_history(series_data, tmp_path):
     search = GridSearchCV(clone(clf), {"dropout": [0.1]}, cv=2).fit(X, y)
     plotted = plot_history(search).axes[0].lines[0].get_ydata()
     np.testing.assert_allclose(plotted, search.best_estimator_.history_["loss"])
+    # Without a refit there is no history to plot: the message says why (it
+    # said the search was "not fitted").
+    unrefitted = GridSearchCV(clone(clf), {"dropout": [0.1]}, cv=2, refit=False)
+    with pytest.raises(NotFittedError, match="refit=False"):
+        plot_history(unrefitted.fit(X, y))
     arrays = {"loss": np.array([0.7, 0.5]), "accuracy": np.array([0.5, 0.8])}
     assert len(plot_history(arrays).axes[1].lines[0].get_xdata()) == 2
 
