@@ -317,6 +317,12 @@ def _pad_ragged(X, data_format, input_name):
                 f"{input_name}[{i}] holds dates or durations (dtype {item.dtype}), "
                 "not numbers: pass the measured values of each series."
             )
+        if kind == "c" or (kind is None and np.iscomplexobj(item)):
+            # NumPy would cast it to real, dropping the imaginary parts.
+            raise ValueError(
+                f"{input_name}[{i}] holds complex numbers. Complex data not "
+                "supported: pass the real and imaginary parts as two channels."
+            )
         try:
             item = np.asarray(item, dtype=np.float64)
         except (TypeError, ValueError) as exc:

@@ -61,6 +61,15 @@ FIT_CASES = [
         ValueError,
         r"X\[2\] holds text",
     ),
+    # NumPy casts complex to real when the series are padded to one length.
+    (
+        "complex in a ragged list",
+        [np.ones(3), np.array([1 + 5j, 2, 3, 4]), [1j, 2j]],
+        [0, 1],
+        {},
+        ValueError,
+        r"X\[1\] holds complex numbers",
+    ),
     (
         "dates in a ragged list",
         [np.ones(3), np.arange(4).astype("datetime64[D]")],
