@@ -781,7 +781,10 @@ def _parse_tsv(path, dtype, shown_as=None):
     """``(X, y)`` from a UCR TSV; errors name ``shown_as`` (default: the path)."""
     name = path if shown_as is None else shown_as
     try:
-        data = np.loadtxt(path, delimiter="\t", dtype=np.float64, ndmin=2)
+        # utf-8-sig: a byte-order mark (as Windows tools write) is not a value.
+        data = np.loadtxt(
+            path, delimiter="\t", dtype=np.float64, ndmin=2, encoding="utf-8-sig"
+        )
     except ValueError as exc:
         raise ValueError(f"{name} is not a UCR tab-separated file: {exc}") from None
     labels, values = data[:, :1].ravel(), _trim_padding(data[:, 1:])

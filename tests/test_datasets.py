@@ -57,6 +57,16 @@ def test_any_ucr_name_is_parsed(tmp_path):
     np.testing.assert_allclose(X[1, :, 0], [-1.0, 0.0, 1.0])
 
 
+def test_a_byte_order_mark_is_not_a_value(tmp_path):
+    # Windows tools save UTF-8 with a byte-order mark before the first label.
+    folder = _write_ucr(tmp_path, "Bom", np.array([[1, 0.5, 0.2], [2, 0.3, 0.1]]))
+    path = folder / "Bom_TRAIN.tsv"
+    path.write_text(path.read_text(encoding="utf-8"), encoding="utf-8-sig")
+    X, y = load_ucr("Bom", "train", data_home=tmp_path, download=False)
+    np.testing.assert_array_equal(y, [1, 2])
+    np.testing.assert_allclose(X[0, :, 0], [0.5, 0.2])
+
+
 def test_missing_offline_says_where_to_put_the_files(tmp_path, monkeypatch):
     with pytest.raises(FileNotFoundError, match=r"Put Toy_TRAIN.tsv and Toy_TEST.tsv"):
         load_ucr("Toy", data_home=tmp_path, download=False)
