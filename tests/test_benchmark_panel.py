@@ -343,6 +343,9 @@ def test_rows_of_concurrent_comparisons_share_one_header(tmp_path):
         (["--classifiers", TINY_SPEC + ",bogus=1"], "bogus"),
         (["--classifiers", TINY_SPEC + ",random_state=3"], "random_state is set by"),
         (["--classifiers", TINY_SPEC + ",learning_rate=-1.0"], "'learning_rate'"),
+        # Values inside tuples too (they failed every run instead, each fit).
+        (["--classifiers", TINY_SPEC + ",augmentation=('shfit',)"], "'augmentation'"),
+        (["--classifiers", TINY_SPEC + ",mlp_units=(0,)"], "'mlp_units'"),
         (["--train-size", "1"], "--train-size 1 does not fit"),
         (["--record", "no/such/folder/RESULTS.md"], "--record"),
     ],
@@ -351,6 +354,8 @@ def test_rows_of_concurrent_comparisons_share_one_header(tmp_path):
         "unknown-parameter",
         "random-state",
         "bad-value",
+        "bad-augmentation",
+        "bad-units",
         "train-size",
         "record",
     ],
@@ -378,6 +383,14 @@ def test_sizes_must_be_positive_integers(data_home, tmp_path, capsys, value):
     with pytest.raises(SystemExit):
         main(_args(data_home, tmp_path / "out", "--train-size", value))
     assert "--train-size" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("value", ["nan", "0", "-60", "inf", "x"])
+def test_a_time_budget_must_be_positive_seconds(data_home, tmp_path, capsys, value):
+    # NaN compared false with the elapsed time: the budget was ignored.
+    with pytest.raises(SystemExit):
+        main(_args(data_home, tmp_path / "out", "--time-budget", value))
+    assert "--time-budget" in capsys.readouterr().err
 
 
 def test_an_output_dir_that_is_a_file_is_refused(data_home, tmp_path):

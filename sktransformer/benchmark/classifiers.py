@@ -8,7 +8,6 @@ import json
 from functools import cache
 from pathlib import Path
 
-from .._validation import check_params
 from ..classifier import TransformerTimeSeriesClassifier
 from ..recommended import CONFIGURATIONS, configuration_params
 
@@ -99,8 +98,9 @@ def make_classifier(spec, seed):
     try:
         classifier = TransformerTimeSeriesClassifier(**params)
         # A bad value is a mistake in the entry, refused before any fit (not
-        # a failed run to retry on restart).
-        check_params(classifier)
+        # a failed run to retry on restart): every check fit makes of the
+        # parameters, the contents of tuples and lists included.
+        classifier._checked_params()
     except (TypeError, ValueError) as exc:  # an unknown name or a bad value
         raise SystemExit(f"{spec!r}: {exc}") from None
     return classifier

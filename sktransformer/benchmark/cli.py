@@ -30,6 +30,18 @@ def _at_least_one(text):
     return value
 
 
+def _seconds(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
+    if not value > 0 or value == float("inf"):  # NaN too
+        raise argparse.ArgumentTypeError(
+            f"expected a positive finite number of seconds, got {text!r}"
+        )
+    return value
+
+
 def _parser():
     parser = argparse.ArgumentParser(
         prog="python -m sktransformer.benchmark",
@@ -62,7 +74,7 @@ def _parser():
     )
     parser.add_argument(
         "--time-budget",
-        type=float,
+        type=_seconds,
         default=None,
         help="seconds for this invocation; later runs are left for a restart",
     )
