@@ -6,6 +6,8 @@ Neither sktime nor aeon is imported here: :mod:`sktransformer.sktime` and
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from .classifier import TransformerTimeSeriesClassifier
 from .recommended import configuration_params
 
@@ -26,6 +28,11 @@ _SMALL = {
 
 def make_estimator(configuration, params, random_state):
     """The scikit-learn estimator an adapter delegates to, for (n, C, T) arrays."""
+    if params is not None and not isinstance(params, Mapping):
+        raise TypeError(
+            "params must be a dict of TransformerTimeSeriesClassifier parameters "
+            f"(or None), got {type(params).__name__} {params!r:.60}."
+        )
     return TransformerTimeSeriesClassifier(
         **{
             **configuration_params(configuration),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numpy as np
+
 __all__ = ["plot_history"]
 
 
@@ -17,7 +19,8 @@ def plot_history(history, *, path=None, title=None):
         ``history_``); a fitted Pipeline ending in one, search (its
         ``best_estimator_``) or sktime/aeon adapter (its ``estimator_``); or
         such a dict, with keys ``loss``, ``accuracy`` and optionally
-        ``val_loss``, ``val_accuracy`` (lists or arrays).
+        ``val_loss``, ``val_accuracy`` (lists or arrays), or a DataFrame of
+        those columns (``pd.DataFrame(clf.history_)``).
     path : str or path-like, optional
         Also save the figure there (PNG by extension).
     title : str, optional
@@ -43,9 +46,9 @@ def plot_history(history, *, path=None, title=None):
         ) from exc
     history = _innermost(history)
     if hasattr(history, "get_params"):
-        if not hasattr(history, "history_"):
-            from sklearn.exceptions import NotFittedError
+        from sklearn.exceptions import NotFittedError
 
+        if not hasattr(history, "history_"):
             if getattr(history, "refit", True) is False and hasattr(
                 history, "cv_results_"
             ):
@@ -59,12 +62,25 @@ def plot_history(history, *, path=None, title=None):
                 f"This {type(history).__name__} is not fitted yet: fit it before "
                 "plotting its training history."
             )
+        if "loss" not in history.history_:  # initialize() builds, not trains
+            raise NotFittedError(
+                f"This {type(history).__name__} has not been trained for any "
+                "epoch: fit it before plotting its training history."
+            )
         history = history.history_
+    if hasattr(history, "columns") and hasattr(history, "to_dict"):
+        history = {name: history[name].to_numpy() for name in history.columns}
     if not isinstance(history, Mapping) or "loss" not in history:
         raise ValueError(
             "history has no 'loss': pass a fitted estimator (or a Pipeline ending "
             f"in one) or its history_ dict, got {type(history).__name__}."
         )
+    for name, values in history.items():
+        if values is not None and np.ndim(values) != 1:
+            raise ValueError(
+                f"history[{name!r}] must be a sequence of numbers, one per epoch; "
+                f"got {type(values).__name__} {values!r:.60}."
+            )
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
     for ax, metric in zip(axes, ("loss", "accuracy"), strict=True):
         for prefix, label in (("", "training"), ("val_", "validation")):

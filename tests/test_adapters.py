@@ -8,6 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sktransformer.recommended import STEM_STAGE_FILTERS
+
 
 def test_the_core_never_imports_sktime_or_aeon():
     code = (
@@ -78,9 +80,15 @@ def test_configurations_are_reached_by_name(framework, series_data):
     )
     assert seed.fit(X, y).estimator_.resolved_params_["tokenizer"] == "none"
     fitted = recommended.fit(X, y).estimator_.resolved_params_
-    assert fitted["tokenizer"] == "conv" and fitted["stem_filters"] == (32,)
+    assert (
+        fitted["tokenizer"] == "conv"
+        and fitted["stem_filters"] == STEM_STAGE_FILTERS[:1]
+    )
     with pytest.raises(ValueError, match="Unknown configuration 'FordA'"):
         module.TransformerClassifier("FordA").fit(X, y)
+    # params is a dict of the estimator's parameters, said so when it is not.
+    with pytest.raises(TypeError, match="params must be a dict"):
+        module.TransformerClassifier("seed", params=[("epochs", 1)]).fit(X, y)
 
 
 def test_used_in_sktime_evaluate_next_to_minirocket():

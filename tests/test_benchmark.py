@@ -93,6 +93,15 @@ def test_plot_history(series_data, tmp_path):
         plot_history(unrefitted.fit(X, y))
     arrays = {"loss": np.array([0.7, 0.5]), "accuracy": np.array([0.5, 0.8])}
     assert len(plot_history(arrays).axes[1].lines[0].get_xdata()) == 2
+    # A DataFrame of the history (pd.DataFrame(clf.history_)) plots too; a
+    # number where a sequence belongs, or a network never trained, is named.
+    import pandas as pd
+
+    assert len(plot_history(pd.DataFrame(arrays)).axes[0].lines[0].get_xdata()) == 2
+    with pytest.raises(ValueError, match=r"history\['loss'\] must be a sequence"):
+        plot_history({"loss": 0.5})
+    with pytest.raises(NotFittedError, match="not been trained for any epoch"):
+        plot_history(TransformerTimeSeriesClassifier(**TINY).initialize(X, y))
 
 
 @requires_forda
