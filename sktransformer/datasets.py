@@ -105,7 +105,12 @@ def get_data_home(data_home=None) -> Path:
     if data_home is None:
         cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
         data_home = Path(cache) / "sktransformer"
-    data_home = Path(data_home).expanduser()
+    if "\0" in os.fspath(data_home):
+        raise ValueError(f"data_home {str(data_home)!r} holds a NUL character.")
+    try:
+        data_home = Path(data_home).expanduser()
+    except RuntimeError as exc:  # "~someone" for no such user
+        raise ValueError(f"data_home {str(data_home)!r}: {exc}.") from None
     if data_home.exists() and not data_home.is_dir():
         raise NotADirectoryError(
             f"The data home {str(data_home)!r} is a file; it must be a folder that "

@@ -180,6 +180,8 @@ def test_data_home_that_is_a_file_is_a_clear_error(tmp_path):
         ("", ValueError, "data_home is empty"),
         (b"/tmp", TypeError, "got bytes"),
         (3, TypeError, "got int 3"),
+        ("~no-such-user-here/x", ValueError, "Could not determine home"),
+        ("a\0b", ValueError, "NUL character"),
     ],
 )
 def test_a_data_home_that_is_no_folder_is_a_clear_error(data_home, error, message):
