@@ -68,7 +68,7 @@ MIN_EPOCHS = 60
 MAX_EPOCHS = 1500
 #: Fewest tokens ``stem_filters="auto"`` keeps, and its stages' filters.
 MIN_TOKENS = 8
-STEM_STAGE_FILTERS = (32, 64, 128, 128)
+STEM_STAGE_FILTERS = (16, 32, 64, 64)
 #: ``n_members="auto"``: this many networks for at most this many series.
 ENSEMBLE_MEMBERS = 3
 ENSEMBLE_MAX_SERIES = 100
@@ -193,7 +193,7 @@ def resolve_auto(params, data):
     ...     {"batch_size": "auto", "epochs": "auto", "warmup_epochs": 3,
     ...      "stem_filters": "auto"}, data)
     >>> resolved["batch_size"], resolved["epochs"], resolved["stem_filters"]
-    (16, 1500, (32, 64, 128, 128))
+    (16, 1500, (16, 32, 64, 64))
     """
     resolved = dict(params)
     for name, rule in _RULES.items():

@@ -9,6 +9,7 @@ from sktransformer import TransformerTimeSeriesClassifier
 from sktransformer.network import NETWORK_OPTIONS
 from sktransformer.recommended import (
     AUTO_PARAMETERS,
+    STEM_STAGE_FILTERS,
     TrainingSet,
     recommended_params,
     resolve_auto,
@@ -171,7 +172,10 @@ def test_resolved_values_are_recorded_and_the_parameters_stay_auto(series_data):
         k: expected[k] for k in AUTO_PARAMETERS
     }
     assert resolved["dropout"] == clf.dropout
-    assert resolved["batch_size"] == 16 and resolved["stem_filters"] == (32,)
+    assert (
+        resolved["batch_size"] == 16
+        and resolved["stem_filters"] == STEM_STAGE_FILTERS[:1]
+    )
     assert len(clf.history_["loss"]) == 2
     # Prediction uses the resolved batch size.
     assert clf.predict_proba(X).shape == (60, 2)
@@ -219,9 +223,9 @@ def test_a_warm_fit_on_other_data_keeps_the_network(series_data):
     clf.fit(X[:20], y[:20])  # fewer series: another batch size, same network
     assert clf.model_.count_params() == weights
     assert clf.resolved_params_["batch_size"] == 16
-    assert {k: clf.resolved_params_[k] for k in NETWORK_OPTIONS}["stem_filters"] == (
-        32,
-    )
+    assert {k: clf.resolved_params_[k] for k in NETWORK_OPTIONS}[
+        "stem_filters"
+    ] == STEM_STAGE_FILTERS[:1]
 
 
 def test_recommended_params_is_a_fresh_copy():

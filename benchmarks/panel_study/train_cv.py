@@ -176,6 +176,7 @@ CONFIGS = {
     },
     # The recommended stem's stages at half the filters (16, 32, 64, 64): the
     # stem is most of the network's arithmetic on long series (a cheaper fit).
+    # Adopted at stop 31: rows of "rec", "notta" etc. from then on have it.
     "stem-half": lambda n, T, k: {
         **recommended_params(),
         "test_time_shifts": 1,
