@@ -184,6 +184,15 @@ CONFIGS = {
             : int(min(max(math.floor(math.log2(T / 8)), 1), 4))
         ],
     },
+    # The stem before stop 31 (32, 64, 128, 128 filters), the reference for
+    # "stem-half" once that became the recommended one.
+    "stem-wide": lambda n, T, k: {
+        **recommended_params(),
+        "test_time_shifts": 1,
+        "stem_filters": (32, 64, 128, 128)[
+            : int(min(max(math.floor(math.log2(T / 8)), 1), 4))
+        ],
+    },
     # Stem stages from the 10th percentile of the lengths (not the median), and
     # none where even that is shorter than 32: short series of an
     # unequal-length set keep 16 tokens too (equal lengths: as "rec").
