@@ -158,8 +158,9 @@ def test_recommended_network_on_forda_shape():
     # FordA's 3,601 training series: one network, not an ensemble.
     clf.initialize(np.zeros((3601, 500, 1), "float32"), np.arange(3601) % 2)
     assert clf.resolved_params_["n_members"] == 1
-    # Four stem stages (32 tokens of 64): 299,106 weights.
-    assert clf.model_.count_params() == 299_106
+    # Four stem stages of 16, 32, 64 and 64 filters (32 tokens of 64): 154,418
+    # weights (299,106 with the stem of twice the width used before stop 31).
+    assert clf.model_.count_params() == 154_418
     assert clf.model_.get_layer("augmentation").augmentations == (
         "shift",
         "scale",
