@@ -193,6 +193,15 @@ CONFIGS = {
             : int(min(max(math.floor(math.log2(T / 8)), 1), 4))
         ],
     },
+    # Stronger regularisation (issue 9: "regularisation from the size of the
+    # data"), tried on the small problems first: dropout and stochastic depth
+    # at 0.3 instead of 0.1.
+    "reg-strong": lambda n, T, k: {
+        **recommended_params(),
+        "test_time_shifts": 1,
+        "dropout": 0.3,
+        "drop_path": 0.3,
+    },
     # Stem stages from the 10th percentile of the lengths (not the median), and
     # none where even that is shorter than 32: short series of an
     # unequal-length set keep 16 tokens too (equal lengths: as "rec").
@@ -303,12 +312,7 @@ def _minirocket(seed):
 
 def summary():
     """Mean validation accuracy per problem and configuration, as Markdown."""
-    scores = {}
-    for line in RESULTS.read_text().splitlines():
-        row = json.loads(line)
-        scores.setdefault((row["dataset"], row["config"]), {})[
-            (row["fold"], row["seed"])
-        ] = row["val_acc"]
+    scores = _latest_scores()
     print("| problem | configuration | folds | mean validation accuracy | per fold |")
     print("|---|---|---|---|---|")
     for (dataset, config), folds in sorted(scores.items()):
@@ -319,9 +323,66 @@ def summary():
         )
 
 
+def _latest_scores():
+    """``{(dataset, config): {(fold, seed): val_acc}}``, the latest row of each."""
+    scores = {}
+    for line in RESULTS.read_text().splitlines():
+        row = json.loads(line)
+        scores.setdefault((row["dataset"], row["config"]), {})[
+            (row["fold"], row["seed"])
+        ] = row["val_acc"]
+    return scores
+
+
+def compare(reference, candidate):
+    """Two configurations on the folds and seeds both were scored on, as Markdown.
+
+    ``reference`` and ``candidate`` are lists of configuration names: a fold
+    scored under several names takes the last name's score (for a
+    configuration renamed between stops).
+    """
+    scores = _latest_scores()
+
+    def folds(dataset, names):
+        merged = {}
+        for name in names:
+            merged.update(scores.get((dataset, name), {}))
+        return merged
+
+    print("| problem | folds | reference | candidate | difference (points) |")
+    print("|---|---|---|---|---|")
+    differences = []
+    for dataset in sorted({d for d, _ in scores}):
+        ref, cand = folds(dataset, reference), folds(dataset, candidate)
+        common = sorted(set(ref) & set(cand))
+        if not common:
+            continue
+        a = np.mean([ref[k] for k in common])
+        b = np.mean([cand[k] for k in common])
+        differences.append(b - a)
+        print(
+            f"| {dataset} | {len(common)} | {a:.3f} | {b:.3f} | {100 * (b - a):+.1f} |"
+        )
+    if differences:
+        d = np.asarray(differences)
+        print(
+            f"\n{len(d)} problems: mean difference {100 * d.mean():+.2f} points; "
+            f"candidate better on {int((d > 1e-9).sum())}, worse on "
+            f"{int((d < -1e-9).sum())}."
+        )
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--summary", action="store_true", help="print the table")
+    parser.add_argument(
+        "--compare",
+        nargs=2,
+        metavar=("REFERENCE", "CANDIDATE"),
+        help="compare two configurations on the folds both were scored on; "
+        "each may be several names joined by commas (one configuration "
+        "recorded under several names)",
+    )
     parser.add_argument("--datasets", nargs="+", default=[])
     parser.add_argument("--configs", nargs="*", default=["steps-tok"])
     parser.add_argument("--folds", type=int, default=3)
@@ -346,6 +407,8 @@ def main():
     args = parser.parse_args()
     if args.summary:
         return summary()
+    if args.compare:
+        return compare(*(names.split(",") for names in args.compare))
     warnings.simplefilter("ignore")
     for dataset in args.datasets:
         # The TRAIN split only (UCR TSVs, else the .ts bundled with aeon or
