@@ -1268,6 +1268,8 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
                 self.model_.set_weights(stopper.best_weights)
             self._record_history(history)
             raise
+        finally:
+            _drop_closed_files(params["callbacks"])
         self._record_history(history)
         losses = np.asarray(self.history_.get("loss", [0.0]), dtype=float)
         if not np.all(np.isfinite(losses)):
@@ -1513,6 +1515,25 @@ def _build_training_state(model, input_shape, n_classes=None):
     x = np.zeros((1, *input_shape), np.float32)
     y = np.zeros((1,) if n_classes is None else (1, n_classes), np.float32)
     symbolic_build(data_batch=(x, y, None))
+
+
+def _drop_closed_files(callbacks):
+    """Forget the files the callbacks closed at the end of training.
+
+    A callback that writes a file (Keras' ``CSVLogger``) keeps the closed
+    file object after ``fit``, which cannot be pickled: the estimator, whose
+    ``callbacks`` parameter holds the callback, could then be neither pickled
+    nor cloned (``GridSearchCV``, ``cross_val_score``). A closed file is of no
+    further use (the callback opens a new one when training starts again), so
+    the attribute is set to None; the rest of the callback's state is the
+    user's to read.
+    """
+    for callback in callbacks:
+        for name, value in list(vars(callback).items()):
+            if getattr(value, "closed", False) is True and callable(
+                getattr(value, "close", None)
+            ):
+                setattr(callback, name, None)
 
 
 def _set_run_eagerly(model, run_eagerly):

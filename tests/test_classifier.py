@@ -510,6 +510,28 @@ def test_pickle_and_joblib_round_trips(series_data, tiny_params, tmp_path):
     assert pickle.loads(pickle.dumps(clone(clf))).get_params() == clf.get_params()
 
 
+def test_an_estimator_with_a_csv_logger_pickles_and_clones_after_fit(
+    series_data, tiny_params, tmp_path
+):
+    # Keras' CSVLogger keeps its closed file after fit; the estimator holding
+    # it in ``callbacks`` could then be neither pickled nor cloned, which
+    # broke cross-validation of a logged estimator.
+    X, y = series_data
+    log = tmp_path / "log.csv"
+    logger = keras.callbacks.CSVLogger(str(log))
+    clf = TransformerTimeSeriesClassifier(
+        **tiny_params, callbacks=[logger], random_state=0
+    ).fit(X, y)
+    assert log.read_text().splitlines()[0].startswith("epoch")
+    restored = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(restored.predict_proba(X), clf.predict_proba(X))
+    scores = cross_val_score(clone(clf), X, y, cv=2)
+    assert scores.shape == (2,)
+    # The same logger, and its file, serve the next fit.
+    clf.fit(X, y)
+    assert len(log.read_text().splitlines()) == 1 + tiny_params["epochs"]
+
+
 @pytest.mark.parametrize("method", ["warm_start", "partial_fit"])
 def test_training_goes_on_after_a_pickle_as_it_would_have(
     series_data, tiny_params, method
