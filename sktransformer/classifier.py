@@ -630,6 +630,17 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
     def __sklearn_is_fitted__(self):
         return hasattr(self, "model_")
 
+    def __reduce_ex__(self, protocol):
+        # Unpickling a fitted estimator loads its Keras model, which starts
+        # TensorFlow's runtime and fixes its thread pools. In a joblib or Dask
+        # worker (scikit-learn's default scorer ships the fitted estimator to
+        # every worker of a cross-validation) that came before the fit could
+        # size them to the worker's share of the cores: the pools are sized
+        # first, by the function that recreates the object.
+        fitted = isinstance(self.__dict__.get("model_"), keras.Model)
+        n_threads = self.__dict__.get("n_threads")
+        return (_unpickled, (type(self), fitted, n_threads), self.__getstate__())
+
     def __getstate__(self):
         # The package version travels with the pickle, as scikit-learn's own
         # estimators record theirs, so that loading can say where it came from.
@@ -1269,7 +1280,7 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
             self._record_history(history)
             raise
         finally:
-            _drop_closed_files(params["callbacks"])
+            _detach_callbacks(params["callbacks"])
         self._record_history(history)
         losses = np.asarray(self.history_.get("loss", [0.0]), dtype=float)
         if not np.all(np.isfinite(losses)):
@@ -1517,18 +1528,42 @@ def _build_training_state(model, input_shape, n_classes=None):
     symbolic_build(data_batch=(x, y, None))
 
 
-def _drop_closed_files(callbacks):
-    """Forget the files the callbacks closed at the end of training.
+def _unpickled(cls, fitted, n_threads):
+    """An empty ``cls`` for pickle to fill; first, TensorFlow's thread pools.
 
-    A callback that writes a file (Keras' ``CSVLogger``) keeps the closed
-    file object after ``fit``, which cannot be pickled: the estimator, whose
-    ``callbacks`` parameter holds the callback, could then be neither pickled
-    nor cloned (``GridSearchCV``, ``cross_val_score``). A closed file is of no
-    further use (the callback opens a new one when training starts again), so
-    the attribute is set to None; the rest of the callback's state is the
-    user's to read.
+    For a fitted estimator, before its Keras model is loaded: the pools are
+    sized as ``fit`` would size them (``n_threads``, else the worker's share
+    announced by the environment), while they still can be. Nothing is said
+    when they cannot (TensorFlow already runs): ``fit`` says it if it matters.
+    """
+    valid = n_threads is None or (
+        isinstance(n_threads, Integral)
+        and not isinstance(n_threads, bool)
+        and n_threads >= 1
+    )
+    if fitted and valid:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            configure_threads(None if n_threads is None else int(n_threads))
+    return cls.__new__(cls)
+
+
+def _detach_callbacks(callbacks):
+    """Detach the user's callbacks from the training that just ended.
+
+    The estimator hands the callbacks of its ``callbacks`` parameter to Keras,
+    which attaches the model to each and leaves it there, and a callback that
+    writes a file (Keras' ``CSVLogger``) keeps its closed file object. Through
+    the parameter, ``clone`` then copied the fitted network into an unfitted
+    estimator (and into every worker of a search), and pickling or cloning
+    failed on the file. After ``fit`` each callback's model reference and
+    closed files are set to None (a callback gets the model again, and opens a
+    new file, when training starts); the rest of its state is the user's to
+    read.
     """
     for callback in callbacks:
+        if getattr(callback, "_model", None) is not None:
+            callback._model = None
         for name, value in list(vars(callback).items()):
             if getattr(value, "closed", False) is True and callable(
                 getattr(value, "close", None)

@@ -3,6 +3,8 @@
 import os
 import pickle
 import random
+import subprocess
+import sys
 import warnings
 
 import joblib
@@ -530,6 +532,51 @@ def test_an_estimator_with_a_csv_logger_pickles_and_clones_after_fit(
     # The same logger, and its file, serve the next fit.
     clf.fit(X, y)
     assert len(log.read_text().splitlines()) == 1 + tiny_params["epochs"]
+
+
+def test_callbacks_do_not_carry_the_fitted_network_into_clones(
+    series_data, tiny_params
+):
+    # Keras leaves the model attached to each callback after fit; through the
+    # callbacks parameter, clone() copied the fitted network into an unfitted
+    # estimator (and a search shipped it to every worker).
+    X, y = series_data
+    history = keras.callbacks.History()
+    clf = TransformerTimeSeriesClassifier(
+        **tiny_params, callbacks=[history], random_state=0
+    )
+    unfitted_size = len(pickle.dumps(clone(clf)))
+    clf.fit(X, y)
+    assert len(history.history["loss"]) == tiny_params["epochs"]  # still the user's
+    assert len(pickle.dumps(clone(clf))) < 2 * unfitted_size
+
+
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="TF pools only")
+def test_a_fitted_estimator_loaded_in_a_worker_sizes_its_threads_first(
+    series_data, tiny_params, tmp_path
+):
+    # scikit-learn's default scorer ships the fitted estimator to every worker
+    # of a cross-validation; loading its Keras model started TensorFlow with
+    # all cores before the worker's fit could size the pools to its share.
+    X, y = series_data
+    clf = TransformerTimeSeriesClassifier(**tiny_params, random_state=0).fit(X, y)
+    path = tmp_path / "clf.pkl"
+    path.write_bytes(pickle.dumps(clf))
+    code = (
+        "import pickle, sys\n"
+        "import tensorflow as tf\n"
+        "pickle.loads(open(sys.argv[1], 'rb').read())\n"
+        "print(tf.config.threading.get_intra_op_parallelism_threads())\n"
+    )
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.split()[-1] == "1"
 
 
 @pytest.mark.parametrize("method", ["warm_start", "partial_fit"])
