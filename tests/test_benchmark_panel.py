@@ -410,3 +410,62 @@ def test_a_pipe_in_a_classifier_entry_keeps_the_table(data_home, tmp_path):
     rows = [line for line in report.splitlines() if line.startswith("| Alpha |")]
     assert rows and all(line.count(" | ") == rows[0].count(" | ") for line in rows)
     assert "a\\|b" in report
+
+
+# ------------------------------------------- what adversarial use found (stop 32)
+
+
+@pytest.mark.parametrize("cell", ["", "nan"])
+def test_a_row_without_its_fit_time_is_run_again_not_reported(
+    data_home, tmp_path, capsys, cell
+):
+    # Its accuracy was kept but its times were missing from the time matrices:
+    # the report's rows shifted, then the command crashed with an IndexError.
+    out = tmp_path / "out"
+    args = _args(data_home, out, "--classifiers", TINY_SPEC)
+    main(args)
+    path = out / "panel.csv"
+    rows = list(csv.DictReader(open(path, newline="")))
+    rows[0]["fit_seconds"] = cell
+    with open(path, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    capsys.readouterr()
+    main(args)
+    assert "1 recorded, 1 to run" in capsys.readouterr().out
+    report = (out / "panel.md").read_text()
+    assert "| Alpha | 12 | 10 | 2 |" in report and "| Beta | 12 | 14 | 2 |" in report
+
+
+def test_the_report_leaves_out_runs_without_times():
+    runs = _runs({"A": {"transformer-x": 0.9, "minirocket": 0.8}, "B": {}})
+    runs += [
+        Run("B", "transformer-x", 0, accuracy=0.7, fit_seconds=None),
+        Run("B", "minirocket", 0, accuracy=0.6, fit_seconds=2.0, predict_seconds=0.1),
+    ]
+    report = markdown_report(runs, title="t", command="c")
+    assert "| A |" in report and "| B |" not in report
+
+
+@pytest.mark.parametrize("name", ["x" * 101, "a\nb", " ", "", ".hidden", "a b"])
+def test_names_that_make_poor_file_names_are_refused(data_home, tmp_path, name):
+    # A 240-character name failed on the temporary header file after the first
+    # fit (the run was lost, and lost again on every restart); a newline or a
+    # space made files named so; an empty name fell back to the default.
+    args = _args(data_home, tmp_path / "out")
+    args[args.index("--name") + 1] = name
+    with pytest.raises(SystemExit, match="--name must be a file name stem"):
+        main(args)
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
+
+
+def test_a_missing_problem_stops_the_command_before_the_first_fit(
+    data_home, tmp_path, capsys
+):
+    # With "Alpha Alfa", Alpha was fitted before the typo was found.
+    args = _args(data_home, tmp_path / "out", "--classifiers", TINY_SPEC)
+    args[args.index("Beta")] = "Alfa"
+    with pytest.raises(SystemExit, match="cannot load Alfa"):
+        main(args)
+    assert "accuracy" not in capsys.readouterr().out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import shlex
 import sys
 from pathlib import Path
@@ -16,6 +17,10 @@ from .report import (
     write_report,
 )
 from .run import PANELS, BenchmarkError, run_benchmark
+
+#: ``--name``: the stem of the CSV, report and plot files (and of a temporary
+#: header file beside them: names stay well under file systems' 255 bytes).
+_NAME_STEM = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}")
 
 __all__ = ["main"]
 
@@ -117,11 +122,12 @@ def main(argv=None):
         datasets = [check_problem_name(d) for d in datasets]
     except ValueError as exc:
         raise SystemExit(f"error: {exc}") from None
-    name = args.name or default_name
-    if name in ("", ".", "..") or Path(name).name != name:
+    name = default_name if args.name is None else args.name
+    if not _NAME_STEM.fullmatch(name):
         raise SystemExit(
-            f"--name must be a file name stem without folders, got {name!r}; "
-            "use --output-dir for the folder."
+            "--name must be a file name stem without folders (at most 100 "
+            "letters, digits, '.', '_' or '-', not starting with '.'), got "
+            f"{name!r}; use --output-dir for the folder."
         )
     for spec in args.classifiers:
         make_classifier(spec, 0)  # (SystemExit naming a bad entry)

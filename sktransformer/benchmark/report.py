@@ -55,6 +55,9 @@ def accuracy_matrix(runs, value="accuracy"):
     Only problems on which every classifier has a run are kept (ranks and
     wins need all of them).
     """
+    # Runs without an accuracy or a time (a failed run, a hand-edited CSV) are
+    # left out of every matrix alike, so that their rows stay aligned.
+    runs = [r for r in runs if r.finished]
     datasets, classifiers = _ordered(runs, "dataset"), _ordered(runs, "classifier")
     matrix = np.full((len(datasets), len(classifiers)), np.nan)
     for i, d in enumerate(datasets):

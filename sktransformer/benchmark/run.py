@@ -88,6 +88,14 @@ class Run:
     #: Fraction of the time steps a transformer's fit processed that were padding.
     padding: float | None = None
 
+    @property
+    def finished(self):
+        """Whether the run was scored and timed (else it is run again)."""
+        return all(
+            value is not None and math.isfinite(value)
+            for value in (self.accuracy, self.fit_seconds, self.predict_seconds)
+        )
+
 
 _COLUMNS = [f.name for f in fields(Run)]
 _TYPES = {
@@ -413,7 +421,7 @@ def run_benchmark(
         _repair_tail(csv_path, log)
         _upgrade(csv_path)
     for run in read_runs(csv_path) if csv_path is not None else []:
-        if prints.get(run.classifier) == run.fingerprint and _finished(run):
+        if prints.get(run.classifier) == run.fingerprint and run.finished:
             recorded[run.dataset, run.classifier, run.seed] = run
         elif run.classifier in prints and run.dataset in datasets:
             stale += 1
@@ -429,10 +437,11 @@ def run_benchmark(
         for s in range(repeats)
         if (d, c, s) not in recorded
     ]
-    if train_size is not None or test_size is not None:
-        # A quick look: check every problem's sizes before the first fit.
-        for dataset in {d for d, _, _ in todo}:
-            _load(dataset, train_size, test_size, data_home)
+    # Every problem still to run loads (and, for a quick look, has the sizes
+    # asked for) before the first fit: a typo in the last name of a panel
+    # must not cost the fits before it.
+    for dataset in dict.fromkeys(d for d, _, _ in todo):
+        _load(dataset, train_size, test_size, data_home)
     total = len(datasets) * len(classifiers) * repeats
     log(
         f"{total} runs ({len(datasets)} problems x {len(classifiers)} classifiers x "
@@ -478,7 +487,7 @@ def run_benchmark(
                     log(f"{dataset} {spec} seed {seed}: {run.note}; retried on restart")
                 if csv_path is not None:
                     _append(csv_path, run)
-                if not _finished(run):
+                if not run.finished:
                     continue
                 runs.append(run)
                 elapsed = time.perf_counter() - start
@@ -518,10 +527,6 @@ def _fingerprint(spec, train_size, test_size):
         return base
     text = f"{base} train_size={train_size} test_size={test_size}"
     return hashlib.sha256(text.encode()).hexdigest()[:12]
-
-
-def _finished(run):
-    return run.accuracy is not None and math.isfinite(run.accuracy)
 
 
 def _fit_and_score(run, X_train, y_train, X_test, y_test):
