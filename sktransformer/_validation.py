@@ -106,6 +106,13 @@ def check_series(
     if X is None:
         raise ValueError(f"{input_name} is None; expected {_EXPECTED}.")
     X = _series_sequence(X, input_name, data_format)
+    empty = isinstance(X, (list, tuple)) and not X
+    empty |= isinstance(X, np.ndarray) and X.ndim == 1 and not X.size
+    if empty and ensure_min_samples >= 1:
+        raise ValueError(
+            f"{input_name} holds no series (an empty {type(X).__name__}); expected "
+            f"{_EXPECTED} with at least one series."
+        )
     if isinstance(X, np.ndarray) and X.ndim in (0, 1) or _is_scalar(X):
         ndim = np.ndim(X)
         raise ValueError(

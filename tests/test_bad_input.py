@@ -179,6 +179,9 @@ PREDICT_CASES = [
     ("all nan", np.full_like(X, np.nan), ValueError, "no value at all"),
     ("inf", _with(np.inf), ValueError, "infinity"),
     ("empty", X[:0], ValueError, "0 sample"),
+    # An empty list was told to reshape(-1, 1), advice for a 1D array.
+    ("empty list", [], ValueError, "holds no series"),
+    ("empty 1d", np.array([]), ValueError, "holds no series"),
     ("sparse", sp.csr_matrix(X[:, :, 0]), TypeError, "Sparse data"),
 ]
 
