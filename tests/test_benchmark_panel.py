@@ -345,9 +345,19 @@ def test_rows_of_concurrent_comparisons_share_one_header(tmp_path):
         (["--classifiers", TINY_SPEC + ",learning_rate=-1.0"], "'learning_rate'"),
         # Values inside tuples too (they failed every run instead, each fit).
         (["--classifiers", TINY_SPEC + ",augmentation=('shfit',)"], "'augmentation'"),
-        (["--classifiers", TINY_SPEC + ",mlp_units=(0,)"], "'mlp_units'"),
+        (
+            ["--classifiers", TINY_SPEC.replace("mlp_units=(4,)", "mlp_units=(0,)")],
+            "'mlp_units'",
+        ),
         (["--train-size", "1"], "--train-size 1 does not fit"),
         (["--record", "no/such/folder/RESULTS.md"], "--record"),
+        # Both were dropped in silence: the last value won, the layout was
+        # replaced by the comparison's.
+        (["--classifiers", TINY_SPEC + ",epochs=2"], "sets epochs twice"),
+        (
+            ["--classifiers", TINY_SPEC + ",data_format='channels_last'"],
+            "data_format is set by",
+        ),
     ],
     ids=[
         "name",
@@ -358,6 +368,8 @@ def test_rows_of_concurrent_comparisons_share_one_header(tmp_path):
         "bad-units",
         "train-size",
         "record",
+        "twice",
+        "data-format",
     ],
 )
 def test_bad_commands_stop_before_any_fit_with_a_clear_message(

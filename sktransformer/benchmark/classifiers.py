@@ -45,6 +45,8 @@ def parse_classifier(spec):
             raise SystemExit(
                 f"cannot read {item!r} in {spec!r}: write name:key=value,key=value"
             )
+        if key in overrides:
+            raise SystemExit(f"{spec!r} sets {key} twice: keep one value.")
         overrides[key] = _literal(value)
     return name, overrides
 
@@ -88,6 +90,11 @@ def make_classifier(spec, seed):
         raise SystemExit(
             f"{spec!r}: random_state is set by the comparison (seeds 0 .. "
             "--repeats - 1); remove it from the entry."
+        )
+    if "data_format" in overrides and is_transformer(spec):
+        raise SystemExit(
+            f"{spec!r}: data_format is set by the comparison (every classifier "
+            "gets (n, channels, timepoints) series); remove it from the entry."
         )
     configuration = name.removeprefix("transformer-")
     if name == configuration or configuration not in CONFIGURATIONS:
