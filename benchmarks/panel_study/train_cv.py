@@ -202,6 +202,19 @@ CONFIGS = {
         "dropout": 0.3,
         "drop_path": 0.3,
     },
+    # Fixed sinusoidal positions (ConvTran's kind) or none, instead of learned
+    # ones: a learned table of positions is fitted from very few series on the
+    # small problems.
+    "pos-sin": lambda n, T, k: {
+        **recommended_params(),
+        "test_time_shifts": 1,
+        "position_embedding": "sinusoidal",
+    },
+    "pos-none": lambda n, T, k: {
+        **recommended_params(),
+        "test_time_shifts": 1,
+        "position_embedding": "none",
+    },
     # Stem stages from the 10th percentile of the lengths (not the median), and
     # none where even that is shorter than 32: short series of an
     # unequal-length set keep 16 tokens too (equal lengths: as "rec").
