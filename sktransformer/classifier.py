@@ -1564,7 +1564,7 @@ def _detach_callbacks(callbacks):
     for callback in callbacks:
         if getattr(callback, "_model", None) is not None:
             callback._model = None
-        for name, value in list(vars(callback).items()):
+        for name, value in list(getattr(callback, "__dict__", {}).items()):
             if getattr(value, "closed", False) is True and callable(
                 getattr(value, "close", None)
             ):
