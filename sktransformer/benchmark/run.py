@@ -323,6 +323,14 @@ def _load_splits(dataset, data_home):
     return [load_archive(dataset, split, data_home=data_home) for split in splits]
 
 
+def _on_disk(dataset, data_home):
+    """Whether both splits of ``dataset`` are files here (TSVs or bundled .ts)."""
+    splits = ("train", "test")
+    return all(ucr_path(dataset, s, data_home).is_file() for s in splits) or all(
+        _bundled_ts(dataset, s) is not None for s in splits
+    )
+
+
 def _bundled_ts(dataset, split):
     """A ``.ts`` file of ``dataset`` shipped with aeon or sktime, or None."""
     import importlib
@@ -437,11 +445,14 @@ def run_benchmark(
         for s in range(repeats)
         if (d, c, s) not in recorded
     ]
-    # Every problem still to run loads (and, for a quick look, has the sizes
-    # asked for) before the first fit: a typo in the last name of a panel
-    # must not cost the fits before it.
+    # Every problem still to run can be loaded (and, for a quick look, has the
+    # sizes asked for) before the first fit: a typo in the last name of a
+    # panel must not cost the fits before it. Problems whose files are on disk
+    # are loaded once, when their turn comes.
+    quick_look = train_size is not None or test_size is not None
     for dataset in dict.fromkeys(d for d, _, _ in todo):
-        _load(dataset, train_size, test_size, data_home)
+        if quick_look or not _on_disk(dataset, data_home):
+            _load(dataset, train_size, test_size, data_home)
     total = len(datasets) * len(classifiers) * repeats
     log(
         f"{total} runs ({len(datasets)} problems x {len(classifiers)} classifiers x "
