@@ -64,6 +64,7 @@ from .network import (
     NETWORK_OPTIONS,
     POOLINGS,
     POSITION_EMBEDDINGS,
+    TOKEN_POOLINGS,
     TOKENIZERS,
     adapt_network,
     build_transformer_classifier,
@@ -263,9 +264,11 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         last block, of skipping a residual branch for a series while training.
     final_norm : bool, default=False
         LayerNorm after the last block.
-    pooling : {"channels", "tokens"}, default="channels"
+    pooling : {"channels", "tokens", "tokens-max"}, default="channels"
         Average the encoder's output over its channel axis, one feature per
-        token (the seed), or over its tokens, one feature per channel.
+        token (the seed), or over its tokens, one feature per channel;
+        ``"tokens-max"`` adds the maximum over tokens to the average (two
+        features per channel).
     n_members : int or "auto", default=1
         Train this many independent networks (own initial weights, own
         augmentation draws) in one Keras model and average their class
@@ -366,7 +369,7 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
     -----
     Series may have unequal lengths (a list of arrays, or NaN-padded at the
     end) and missing values (NaN inside a series, filled by linear
-    interpolation at fit and predict alike). With ``pooling="tokens"`` a
+    interpolation at fit and predict alike). With a pooling over tokens a
     network fit on unequal lengths predicts series of any length; with
     ``"channels"`` (the seed) up to the longest seen. Padding is masked
     in every layer (Keras' attention is used then, not ``fast_attention``).
@@ -1057,7 +1060,8 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
                 f"longer than the longest seen at fit ({longest}); this network "
                 "(pooling='channels') has one head input per time point seen. "
                 f"Truncate or resample them to at most {longest} time points, or "
-                "use pooling='tokens', which takes series of any length."
+                "use pooling='tokens' (or 'tokens-max'), which takes series of "
+                "any length."
             )
         if X.shape[1] < longest:
             pad = ((0, 0), (0, longest - X.shape[1]), (0, 0))
@@ -1067,7 +1071,7 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
     def _takes_any_length(self, params=None):
         """Whether the network takes batches of any length (else: the fitted one)."""
         pooling = (params or self.resolved_params_)["pooling"]
-        return self.unequal_lengths_ and pooling == "tokens"
+        return self.unequal_lengths_ and pooling in TOKEN_POOLINGS
 
     def _encode(self, y, X, input_name="y"):
         """Labels -> int32 codes into ``classes_``; unknown labels raise."""

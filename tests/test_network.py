@@ -134,3 +134,37 @@ def test_wider_streams_use_keras_attention_whatever_fast_attention_says():
     model = build_transformer_classifier((20, 3), n_classes=2, head_size=4)
     kinds = Counter(type(layer).__name__ for layer in model.layers)
     assert kinds["MultiHeadAttention"] == 4 and "ScalarSelfAttention" not in kinds
+
+
+def test_max_pooling_over_tokens_keeps_only_real_tokens():
+    from sktransformer.network.masking import MaskedMaxPooling
+
+    # Every real value negative: a padded (zeroed) token must not win the max.
+    x = -np.arange(1, 13, dtype="float32").reshape(2, 3, 2)
+    x[1, 2] = 0.0  # padding of the second series
+    lengths = np.array([3, 2], dtype="int32")
+    pooled = keras.ops.convert_to_numpy(MaskedMaxPooling()(x, lengths))
+    np.testing.assert_array_equal(pooled, [[-1.0, -2.0], [-7.0, -8.0]])
+
+
+@pytest.mark.parametrize("unequal_lengths", [False, True])
+def test_tokens_max_pooling_gives_the_head_average_and_maximum(unequal_lengths):
+    options = dict(head_size=4, num_heads=1, ff_dim=4, num_transformer_blocks=1)
+    model = build_transformer_classifier(
+        (40, 1),
+        3,
+        unequal_lengths=unequal_lengths,
+        tokenizer="conv",
+        stem_filters=(4,),
+        embed_dim=8,
+        pooling="tokens-max",
+        **options,
+    )
+    # Two features per channel of the residual stream.
+    assert model.get_layer("pool_concat").output.shape == (None, 16)
+    average = keras.Model(model.inputs, model.get_layer("pool").output)
+    largest = keras.Model(model.inputs, model.get_layer("pool_max").output)
+    series = np.random.default_rng(0).normal(size=(2, 40, 1)).astype("float32")
+    assert np.all(
+        largest.predict(series, verbose=0) >= average.predict(series, verbose=0)
+    )

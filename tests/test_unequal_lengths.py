@@ -36,6 +36,8 @@ TOKENISED = {
         pooling="tokens",
     ),
     "tokens": dict(pooling="tokens", embed_dim=8, position_embedding="learned"),
+    # The maximum over tokens must not see the padded (zeroed) tokens either.
+    "tokens-max": dict(pooling="tokens-max", embed_dim=8, position_embedding="learned"),
     # Per-series standardisation takes its statistics over real steps only;
     # a stem at stride 1 (short series) masks as the stride-2 one above.
     "conv-norm": dict(

@@ -215,6 +215,14 @@ CONFIGS = {
         "test_time_shifts": 1,
         "position_embedding": "none",
     },
+    # The maximum over tokens beside their average (ROCKET's max feature):
+    # whether a pattern occurs anywhere, which an average of 8 to 80 tokens
+    # dilutes (spectra's peaks, PLAID's current spikes).
+    "pool-max": lambda n, T, k: {
+        **recommended_params(),
+        "test_time_shifts": 1,
+        "pooling": "tokens-max",
+    },
     # Stem stages from the 10th percentile of the lengths (not the median), and
     # none where even that is shorter than 32: short series of an
     # unequal-length set keep 16 tokens too (equal lengths: as "rec").

@@ -45,6 +45,7 @@ from .masking import (
     ApplyMask,
     AttentionMask,
     MaskedAveragePooling,
+    MaskedMaxPooling,
     PaddingMask,
     PadToLength,
     StepMask,
@@ -61,6 +62,7 @@ __all__ = [
     "AUGMENTATIONS",
     "TOKENIZERS",
     "POOLINGS",
+    "TOKEN_POOLINGS",
     "POSITION_EMBEDDINGS",
     "FF_ACTIVATIONS",
     "INPUT_NORMS",
@@ -69,7 +71,9 @@ __all__ = [
 LAYER_NORM_EPSILON = 1e-6
 #: The allowed values of the string options (the estimator's constraints use them).
 TOKENIZERS = ("none", "patch", "conv")
-POOLINGS = ("channels", "tokens")
+POOLINGS = ("channels", "tokens", "tokens-max")
+#: The poolings over tokens (one feature per channel, any number of tokens).
+TOKEN_POOLINGS = ("tokens", "tokens-max")
 POSITION_EMBEDDINGS = ("none", "learned", "sinusoidal")
 FF_ACTIVATIONS = ("relu", "gelu", "silu")
 INPUT_NORMS = ("none", "series")
@@ -355,7 +359,8 @@ def build_transformer_classifier(
         the padding in the augmentation, the tokeniser, attention (always
         ``MultiHeadAttention``: ``fast_attention`` has no mask) and pooling,
         so a series' output does not depend on its padding. With
-        ``pooling="tokens"`` the network takes batches of any length up to
+        ``pooling="tokens"`` (or ``"tokens-max"``) the network takes batches
+        of any length up to
         ``input_shape[0]`` (longer with ``position_embedding`` other than
         ``"learned"``); with ``"channels"`` (the seed), whose head has one
         input per time step, batches of exactly that length.
@@ -399,9 +404,12 @@ stem_kernel_size, stem_stride
         grows linearly with depth up to ``drop_path`` in the last block.
     final_norm : bool, default=False
         LayerNorm after the last block (usual with pre-norm and token pooling).
-    pooling : {"channels", "tokens"}, default="channels"
+    pooling : {"channels", "tokens", "tokens-max"}, default="channels"
         ``"channels"``: average over the channel axis, one feature per token
         (the seed). ``"tokens"``: average over tokens, one feature per channel.
+        ``"tokens-max"``: the average and the maximum over tokens,
+        concatenated (two features per channel): whether a pattern occurs
+        anywhere, not only how much of the series holds it.
     n_members : int, default=1
         Number of independent networks of these options (own weights, own
         augmentation draws), each a nested model named ``member{k}``, whose
@@ -436,7 +444,7 @@ stem_kernel_size, stem_stride
     if n_members == 1:
         return _single_network(input_shape, n_classes, unequal_lengths, **options)
     steps, channels = input_shape
-    any_length = unequal_lengths and options["pooling"] == "tokens"
+    any_length = unequal_lengths and options["pooling"] in TOKEN_POOLINGS
     inputs = keras.Input(shape=(None if any_length else steps, channels), name="series")
     members = [
         _single_network(
@@ -489,7 +497,7 @@ def _single_network(
         if value not in options:
             raise ValueError(f"{name_} must be one of {options}, got {value!r}.")
     steps, channels = input_shape
-    any_length = unequal_lengths and pooling == "tokens"
+    any_length = unequal_lengths and pooling in TOKEN_POOLINGS
     inputs = keras.Input(shape=(None if any_length else steps, channels), name="series")
     x, lengths, attention_mask = inputs, None, None
     if unequal_lengths:
@@ -544,13 +552,7 @@ def _single_network(
     if final_norm:
         x = layers.LayerNormalization(epsilon=LAYER_NORM_EPSILON, name="final_norm")(x)
     # The seed averages over the channel axis: one feature per time step.
-    if pooling == "tokens" and unequal_lengths:
-        x = MaskedAveragePooling(name="pool")(x, lengths)
-    else:
-        data_format = "channels_first" if pooling == "channels" else "channels_last"
-        x = layers.GlobalAveragePooling1D(data_format=data_format, name="pool")(x)
-        if unequal_lengths:  # one feature per time step: padded steps give 0
-            x = ApplyMask(name="pool_mask")(x, lengths)
+    x = _pool(x, pooling, lengths)
     for i, units in enumerate(mlp_units):
         x = layers.Dense(units, activation="relu", name=f"mlp{i}")(x)
         x = layers.Dropout(mlp_dropout, name=f"mlp{i}_dropout")(x)
@@ -558,6 +560,30 @@ def _single_network(
         x = layers.Dropout(mlp_dropout, name="pool_dropout")(x)
     outputs = layers.Dense(n_classes, activation="softmax", name="probabilities")(x)
     return keras.Model(inputs, outputs, name=name)
+
+
+def _pool(x, pooling, lengths):
+    """The features of the head from the encoder's ``(batch, tokens, width)``."""
+    if pooling == "channels":
+        x = layers.GlobalAveragePooling1D(data_format="channels_first", name="pool")(x)
+        if lengths is not None:  # one feature per time step: padded steps give 0
+            x = ApplyMask(name="pool_mask")(x, lengths)
+        return x
+    if lengths is not None:
+        average = MaskedAveragePooling(name="pool")(x, lengths)
+    else:
+        average = layers.GlobalAveragePooling1D(
+            data_format="channels_last", name="pool"
+        )(x)
+    if pooling == "tokens":
+        return average
+    if lengths is not None:
+        largest = MaskedMaxPooling(name="pool_max")(x, lengths)
+    else:
+        largest = layers.GlobalMaxPooling1D(
+            data_format="channels_last", name="pool_max"
+        )(x)
+    return layers.Concatenate(name="pool_concat")([average, largest])
 
 
 def adapt_network(model, series, lengths=None):

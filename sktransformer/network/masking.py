@@ -9,7 +9,8 @@ real step:
 - the tokenisers map lengths to token counts (:class:`TokenLengths`) and
   zero the padded tokens (:class:`ApplyMask`);
 - attention ignores padded keys (:class:`AttentionMask`);
-- pooling averages real tokens only (:class:`MaskedAveragePooling`).
+- pooling averages (and takes the maximum of) real tokens only
+  (:class:`MaskedAveragePooling`, :class:`MaskedMaxPooling`).
 
 A series therefore gets the same output however much padding surrounds it.
 """
@@ -26,6 +27,7 @@ __all__ = [
     "AttentionMask",
     "StepMask",
     "MaskedAveragePooling",
+    "MaskedMaxPooling",
     "PadToLength",
     "step_mask",
 ]
@@ -154,6 +156,21 @@ class MaskedAveragePooling(keras.layers.Layer):
         mask = step_mask(lengths, ops.shape(inputs)[1], inputs.dtype)[:, :, None]
         total = ops.sum(inputs * mask, axis=1)
         return total / ops.maximum(ops.sum(mask, axis=1), 1.0)
+
+    def compute_output_spec(self, inputs, lengths):
+        return keras.KerasTensor((inputs.shape[0], inputs.shape[2]), dtype=inputs.dtype)
+
+
+@keras.saving.register_keras_serializable(package="sktransformer")
+class MaskedMaxPooling(keras.layers.Layer):
+    """Maximum of ``(batch, steps, width)`` over the steps inside each length."""
+
+    def call(self, inputs, lengths):
+        mask = step_mask(lengths, ops.shape(inputs)[1], "bool")[:, :, None]
+        lowest = ops.convert_to_tensor(float("-inf"), dtype=inputs.dtype)
+        largest = ops.max(ops.where(mask, inputs, lowest), axis=1)
+        # A series of no tokens (never from the estimator) pools to zeros.
+        return ops.where(ops.isfinite(largest), largest, ops.zeros_like(largest))
 
     def compute_output_spec(self, inputs, lengths):
         return keras.KerasTensor((inputs.shape[0], inputs.shape[2]), dtype=inputs.dtype)
