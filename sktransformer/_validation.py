@@ -308,8 +308,9 @@ def _pad_ragged(X, data_format, input_name):
     """A sequence of series of any lengths as one array padded with NaN.
 
     Each item is ``(T_i,)``, or ``(T_i, C)`` (``(C, T_i)`` for
-    ``channels_first``); the result is ``(n, max T_i, C)`` in ``data_format``.
-    Sequences whose items share one shape are returned as they are.
+    ``channels_first``); the result is ``(n, max T_i, C)`` in ``data_format``,
+    or ``(n, max T_i)`` when every item is ``(T_i,)``. Sequences whose items
+    share one shape are returned as they are.
     """
     items, given_shapes = [], set()
     for i, item in enumerate(X):
@@ -359,6 +360,10 @@ def _pad_ragged(X, data_format, input_name):
     padded = np.full((len(items), max(len(i) for i in items), channels.pop()), np.nan)
     for row, item in zip(padded, items, strict=True):
         row[: len(item)] = item
+    if all(len(shape) == 1 for shape in given_shapes):
+        # Univariate series of different lengths: a 2D panel, as those of one
+        # length give (transformers then return them 2D too).
+        return padded[:, :, 0]
     return padded.transpose(0, 2, 1) if data_format == "channels_first" else padded
 
 

@@ -321,11 +321,16 @@ def test_scaler_scales_ragged_and_gappy_series_over_their_values():
     X = [np.array([1.0, 2.0, 3.0]), np.array([5.0, np.nan, 7.0, 9.0, 11.0])]
     scaler = TimeSeriesStandardScaler().fit(X)
     out = scaler.transform(X)
-    assert out.shape == (2, 5, 1) and np.isnan(out[0, 3:]).all()
+    # 1D series in, a 2D (NaN-padded) panel out, as for 1D series of one length.
+    assert out.shape == (2, 5) and np.isnan(out[0, 3:]).all()
     np.testing.assert_allclose(np.nanmean(out, axis=1), 0, atol=1e-6)
     np.testing.assert_allclose(np.nanstd(out, axis=1), 1, atol=1e-6)
-    assert np.isnan(out[1, 1, 0])  # missing values stay missing
+    assert np.isnan(out[1, 1])  # missing values stay missing
     assert scaler.transform([np.ones(7)]).shape == (1, 7)  # any length
+    assert scaler.transform([np.ones(7), np.ones(4)]).shape == (2, 7)
+    # Series given as (T_i, 1) stay 3D.
+    columns = [series[:, None] for series in X]
+    np.testing.assert_array_equal(scaler.transform(columns)[:, :, 0], out)
 
 
 def test_pipeline_on_ragged_series():
