@@ -58,6 +58,13 @@ def plot_history(history, *, path=None, title=None):
                     "Fit it with refit=True, or fit the estimator of your choice "
                     "with its best_params_."
                 )
+            if _is_fitted(history):
+                raise TypeError(
+                    f"This {type(history).__name__} is fitted but keeps no "
+                    "training history (history_): plot_history draws that of a "
+                    "TransformerTimeSeriesClassifier, or of a Pipeline, search or "
+                    "sktime/aeon adapter holding one."
+                )
             raise NotFittedError(
                 f"This {type(history).__name__} is not fitted yet: fit it before "
                 "plotting its training history."
@@ -112,3 +119,14 @@ def _innermost(obj):
             obj = obj.estimator_  # the sktime and aeon adapters
         else:
             return obj
+
+
+def _is_fitted(estimator):
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    try:
+        check_is_fitted(estimator)
+    except (NotFittedError, TypeError):
+        return False
+    return True

@@ -102,6 +102,14 @@ def test_plot_history(series_data, tmp_path):
         plot_history({"loss": 0.5})
     with pytest.raises(NotFittedError, match="not been trained for any epoch"):
         plot_history(TransformerTimeSeriesClassifier(**TINY).initialize(X, y))
+    # Another fitted estimator has no history: not "not fitted" (it said so).
+    from sklearn.linear_model import LogisticRegression
+
+    other = LogisticRegression().fit(X[:, :, 0], y)
+    with pytest.raises(TypeError, match="fitted but keeps no training history"):
+        plot_history(other)
+    with pytest.raises(NotFittedError, match="not fitted yet"):
+        plot_history(LogisticRegression())
 
 
 @requires_forda
