@@ -35,7 +35,8 @@ class SeriesBatches(keras.utils.PyDataset):
     index : ndarray of int
         The rows to serve.
     batch_size : int
-        Rows per batch (the last one may be smaller).
+        Most rows per batch. Training batches (with ``rng``) share the rows
+        evenly (:attr:`EVEN_SIZES`); others are full but the last.
     rng : numpy.random.Generator or None
         Shuffles the rows before every epoch; None keeps their order.
     lengths : ndarray of int, optional
@@ -76,6 +77,13 @@ class SeriesBatches(keras.utils.PyDataset):
     #: Spread of the random factor on the lengths by which training batches
     #: are grouped: series of similar lengths, in a new grouping every epoch.
     LENGTH_NOISE = 0.1
+    #: Training batches of near-equal sizes (``n`` rows in ``ceil(n /
+    #: batch_size)`` batches differing by at most one row) rather than full
+    #: batches and a remainder: 20 series in batches of 16 give 10 and 10, not
+    #: 16 and a batch of 4 whose BatchNorm statistics and gradient are noisy.
+    #: Chosen inside the training splits (``benchmarks/panel_study``, stop 33);
+    #: False restores the former batches, for that study's comparisons.
+    EVEN_SIZES = True
 
     def __init__(
         self,
@@ -122,10 +130,7 @@ class SeriesBatches(keras.utils.PyDataset):
             self.batches = self._batches_by_length()
         else:
             order = self.index if self.rng is None else self.rng.permutation(self.index)
-            self.batches = [
-                order[start : start + self.batch_size]
-                for start in range(0, len(order), self.batch_size)
-            ]
+            self.batches = self._split(order)
         self.order = np.concatenate(self.batches) if self.batches else self.index
         self._plans += 1
 
@@ -144,10 +149,7 @@ class SeriesBatches(keras.utils.PyDataset):
         if noisy:
             key = key * np.exp(self.rng.uniform(-1, 1, len(key)) * self.LENGTH_NOISE)
         order = self.index[np.argsort(key, kind="stable")]
-        # The smaller batch (if any) first: it may hold the shortest series.
-        first = len(order) - (len(self) - 1) * self.batch_size
-        edges = range(first, len(order), self.batch_size)
-        batches = np.split(order, list(edges))
+        batches = self._split(order)
         sizes = [self._batch_length(rows) for rows in batches]
         steps = sum(len(rows) * size for rows, size in zip(batches, sizes, strict=True))
         if noisy:
@@ -163,6 +165,19 @@ class SeriesBatches(keras.utils.PyDataset):
         self._planned[0] += steps - int(self.lengths[self.index].sum())
         self._planned[1] += steps
         return batches
+
+    def _split(self, order):
+        """``order`` cut into ``len(self)`` batches of consecutive rows."""
+        if self.EVEN_SIZES and self.rng is not None and len(order):
+            return np.array_split(order, len(self))
+        if self.lengths is not None:
+            # The smaller batch (if any) first: it may hold the shortest series.
+            first = len(order) - (len(self) - 1) * self.batch_size
+            return np.split(order, list(range(first, len(order), self.batch_size)))
+        return [
+            order[start : start + self.batch_size]
+            for start in range(0, len(order), self.batch_size)
+        ]
 
     def __getitem__(self, i):
         rows = self.batches[i]

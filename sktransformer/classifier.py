@@ -153,8 +153,11 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
     learning_rate : float, default=1e-4
         Learning rate of the Adam optimizer.
     batch_size : int or "auto", default=64
-        Series per gradient step (also used for prediction). ``"auto"``: from
-        the number of training series, see :mod:`sktransformer.recommended`.
+        Most series per gradient step (also used for prediction). An epoch's
+        ``ceil(n / batch_size)`` steps share the ``n`` training series evenly:
+        30 series in batches of 16 train as 15 and 15, not 16 and 14.
+        ``"auto"``: from the number of training series, see
+        :mod:`sktransformer.recommended`.
     epochs : int or "auto", default=200
         Maximum number of passes over the training series. ``"auto"``: enough
         for a fixed number of optimizer steps, see

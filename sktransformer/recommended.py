@@ -13,7 +13,8 @@ parameter           ``"auto"`` resolves to
 ``n_members``       3 networks whose probabilities are averaged (an
                     ensemble) for at most 100 series, else 1
 ``batch_size``      ``n / 10`` rounded to a power of two, within 16..64,
-                    and never more than ``n`` (the whole set when tiny)
+                    and never more than ``n`` (the whole set when tiny); an
+                    epoch's batches share the ``n`` series evenly
 ``epochs``          enough epochs for about ``TARGET_STEPS`` optimizer steps
                     (shared by the members of an ensemble, ``n_members``),
                     within ``MIN_EPOCHS``..``MAX_EPOCHS``
