@@ -569,21 +569,26 @@ def _pool(x, pooling, lengths):
         if lengths is not None:  # one feature per time step: padded steps give 0
             x = ApplyMask(name="pool_mask")(x, lengths)
         return x
-    if lengths is not None:
-        average = MaskedAveragePooling(name="pool")(x, lengths)
-    else:
-        average = layers.GlobalAveragePooling1D(
-            data_format="channels_last", name="pool"
-        )(x)
+    average = _over_tokens(x, lengths, "average", name="pool")
     if pooling == "tokens":
         return average
-    if lengths is not None:
-        largest = MaskedMaxPooling(name="pool_max")(x, lengths)
-    else:
-        largest = layers.GlobalMaxPooling1D(
-            data_format="channels_last", name="pool_max"
-        )(x)
+    largest = _over_tokens(x, lengths, "max", name="pool_max")
     return layers.Concatenate(name="pool_concat")([average, largest])
+
+
+#: The masked (unequal lengths) and plain layers of each statistic over tokens.
+_TOKEN_POOLS = {
+    "average": (MaskedAveragePooling, layers.GlobalAveragePooling1D),
+    "max": (MaskedMaxPooling, layers.GlobalMaxPooling1D),
+}
+
+
+def _over_tokens(x, lengths, statistic, name):
+    """``statistic`` of ``x`` over its real tokens (all of them without lengths)."""
+    masked, plain = _TOKEN_POOLS[statistic]
+    if lengths is not None:
+        return masked(name=name)(x, lengths)
+    return plain(data_format="channels_last", name=name)(x)
 
 
 def adapt_network(model, series, lengths=None):
