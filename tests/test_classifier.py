@@ -676,3 +676,19 @@ def test_every_parameter_is_constrained_and_documented(estimator):
         line.split(" : ")[0] for line in section.splitlines() if " : " in line
     }
     assert names == documented
+
+
+def test_predictions_do_not_depend_on_the_order_of_the_series():
+    # scikit-learn's check_methods_sample_order_invariance at float32 precision
+    # (the check itself allows 1e-7 relative, below float32 rounding).
+    from .test_estimator_checks import CHECKS_CLASSIFIER
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(20, 12, 1)).astype("float32")
+    y = np.arange(20) % 3
+    X[y == 1, 3:6] += 2.0
+    clf = clone(CHECKS_CLASSIFIER).fit(X, y)
+    order = rng.permutation(len(X))
+    proba = clf.predict_proba(X)
+    np.testing.assert_allclose(clf.predict_proba(X[order]), proba[order], rtol=1e-5)
+    np.testing.assert_array_equal(clf.predict(X[order]), clf.predict(X)[order])

@@ -17,6 +17,14 @@ EXPECTED_FAILURES = {
     "check_sample_weight_equivalence_on_dense_data": (
         "minibatch SGD: repeated samples change batches and steps, unlike weights"
     ),
+    # float32 network: a series predicted in a batch of another size goes
+    # through another kernel and may round differently, here by 2e-7 relative
+    # where the check allows 1e-7 (it passed before stop 33 by luck of the
+    # weights). Invariance at float32 precision, and of the predicted classes,
+    # is tested in test_classifier.py.
+    "check_methods_sample_order_invariance": (
+        "float32 rounding differs with the batch a series is predicted in"
+    ),
     # The two below come from scikeras' class hierarchy, which a subclass cannot
     # change (see README, "Known limitations"); tags are repaired by our own
     # __sklearn_tags__, tested in test_classifier.py.
