@@ -222,12 +222,14 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         the series, as MultiRocket adds to MiniRocket. A network without
         ``embed_dim`` then sees several channels (and uses
         ``MultiHeadAttention``).
-    input_norm : {"none", "series", "auto"}, default="none"
+    input_norm : {"none", "series", "series+asinh", "auto"}, default="none"
         ``"series"``: the network centres each series per channel and divides
         it by its standard deviation (pooled over its channels, over its own
         time steps, after augmentation), and adds its level and scale as
         constant channels, so series of very different amplitudes all reach
         the network at unit scale without losing their amplitude.
+        ``"series+asinh"``: the same, plus each series at its own amplitude,
+        log-compressed, as more channels (shape and amplitude together).
         ``"none"``: the series as given (the seed). ``"auto"``: ``"series"``
         when the training series' scales span orders of magnitude, see
         :mod:`sktransformer.recommended`. See
@@ -814,7 +816,7 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
                         f"first partial_fit call, {self.classes_.tolist()}."
                     )
             params = self._resolve_auto(params, X, lengths, warm, incremental)
-            if params["input_norm"] != "series":
+            if params["input_norm"] == "none":
                 _warn_if_unscaled(X)
             epochs = params["epochs"] if epochs is None else epochs
             y = self._encode(y, X)

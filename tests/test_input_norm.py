@@ -167,3 +167,90 @@ def test_fit_adapts_the_statistics_of_every_member_to_the_training_series():
         np.testing.assert_allclose(
             layer.statistics_scale, np.maximum(raw.std(0), 1.0), rtol=1e-4
         )
+
+
+# input_norm="series+asinh": the scaled series plus each at its own
+# amplitude, log-compressed.
+
+
+def test_the_compressed_channels_keep_each_series_amplitude_on_a_log_scale():
+    rng = np.random.default_rng(4)
+    shape = rng.normal(size=(1, 60, 2))
+    magnitudes = [1e-2, 1.0, 1e2, 1e4, 1e6]
+    X = np.concatenate([shape * m for m in magnitudes]).astype("float32")
+    layer = SeriesStandardization(asinh=True)
+    layer.adapt(X)
+    out = np.asarray(layer(X))
+    assert out.shape == (5, 60, 7)  # 2 scaled, 2 compressed, 2 levels, 1 scale
+    # The scaled channels are those of input_norm="series".
+    plain = SeriesStandardization()
+    plain.adapt(X)
+    np.testing.assert_allclose(out[..., :2], np.asarray(plain(X))[..., :2])
+    np.testing.assert_allclose(out[..., 4:], np.asarray(plain(X))[..., 2:], atol=1e-6)
+    # The scale is the 10th percentile of the training series' standard
+    # deviations (per channel); the channels have unit root mean square.
+    std = X.std(axis=1)
+    np.testing.assert_allclose(
+        layer.asinh_scale, np.percentile(std, 10, axis=0), rtol=1e-4
+    )
+    np.testing.assert_allclose(
+        np.sqrt(np.mean(out[..., 2:4] ** 2, axis=(0, 1))), 1.0, rtol=1e-4
+    )
+    # Each is asinh of the centred series over that scale, then over the RMS.
+    centred = X - X.mean(axis=1, keepdims=True)
+    expected = np.arcsinh(centred / np.asarray(layer.asinh_scale)) / np.asarray(
+        layer.asinh_rms
+    )
+    np.testing.assert_allclose(out[..., 2:4], expected, rtol=1e-3, atol=1e-5)
+    # Amplitude grows the compressed channels by about log(10) per decade.
+    rms = np.sqrt(np.mean(out[:, :, 2] ** 2, axis=1))
+    assert np.all(np.diff(rms) > 0)
+    np.testing.assert_allclose(np.diff(rms[2:]), np.diff(rms[2:]).mean(), rtol=0.05)
+
+
+@pytest.mark.parametrize("magnitude", [1e-30, 1e35])
+def test_the_compressed_channels_stay_finite_at_any_magnitude(magnitude):
+    rng = np.random.default_rng(5)
+    X = np.concatenate([rng.normal(size=(3, 30, 1)), rng.normal(size=(1, 30, 1))])
+    X[-1] *= magnitude
+    layer = SeriesStandardization(asinh=True)
+    layer.adapt(X.astype("float32"))
+    out = np.asarray(layer(X.astype("float32")))
+    assert np.isfinite(out).all()
+    assert np.isfinite(np.asarray(layer.asinh_scale)).all()
+
+
+def test_the_compressed_channels_ignore_padding():
+    rng = np.random.default_rng(6)
+    series = (rng.normal(size=(2, 20, 1)) * [[[3.0]], [[300.0]]]).astype("float32")
+    padded = np.concatenate([series, np.zeros((2, 9, 1), "float32")], axis=1)
+    lengths = np.array([20, 20])
+    alone, masked = SeriesStandardization(asinh=True), SeriesStandardization(asinh=True)
+    alone.adapt(series)
+    masked.adapt(padded, lengths)
+    np.testing.assert_allclose(masked.asinh_scale, alone.asinh_scale, rtol=1e-5)
+    np.testing.assert_allclose(masked.asinh_rms, alone.asinh_rms, rtol=1e-5)
+    out = np.asarray(masked(padded, lengths=lengths))
+    np.testing.assert_allclose(out[:, :20], np.asarray(alone(series)), atol=1e-5)
+    assert not out[:, 20:].any()
+
+
+def test_series_plus_asinh_fits_saves_and_predicts_the_same():
+    X, y = _waves(64, 0)
+    X_test, _ = _waves(16, 1)
+    clf = TransformerTimeSeriesClassifier(
+        **TINY_TOKENISED,
+        input_norm="series+asinh",
+        batch_size=16,
+        epochs=2,
+        random_state=0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # series of magnitude 1e3: no advice
+        clf.fit(X, y)
+    layer = clf.model_.get_layer("input_norm")
+    assert layer.asinh and float(np.asarray(layer.asinh_scale)[0]) != 1.0
+    restored = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_allclose(
+        restored.predict_proba(X_test), clf.predict_proba(X_test), atol=1e-6
+    )

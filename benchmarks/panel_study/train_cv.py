@@ -226,6 +226,13 @@ CONFIGS = {
     # The maximum over tokens beside their average (ROCKET's max feature):
     # whether a pattern occurs anywhere, which an average of 8 to 80 tokens
     # dilutes (spectra's peaks, PLAID's current spikes).
+    # Stop 34: the per-series scaled channels plus each series at its own
+    # amplitude, log-compressed (MiniRocket's raw view of PLAID's currents).
+    "norm-asinh": lambda n, T, k: {
+        **recommended_params(),
+        "test_time_shifts": 1,
+        "input_norm": "series+asinh",
+    },
     "pool-max": lambda n, T, k: {
         **recommended_params(),
         "test_time_shifts": 1,

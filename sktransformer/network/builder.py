@@ -76,7 +76,7 @@ POOLINGS = ("channels", "tokens", "tokens-max")
 TOKEN_POOLINGS = ("tokens", "tokens-max")
 POSITION_EMBEDDINGS = ("none", "learned", "sinusoidal")
 FF_ACTIVATIONS = ("relu", "gelu", "silu")
-INPUT_NORMS = ("none", "series")
+INPUT_NORMS = ("none", "series", "series+asinh")
 
 
 def transformer_encoder(
@@ -386,7 +386,7 @@ def build_transformer_classifier(
         After augmentation and ``input_norm``, add the first difference (the
         slope) of each of the series' channels as a channel, see
         :class:`~sktransformer.network.layers.SeriesDifferences`.
-    input_norm : {"none", "series"}, default="none"
+    input_norm : {"none", "series", "series+asinh"}, default="none"
         ``"series"``: after augmentation, each series is centred per channel
         and divided by its standard deviation (one, pooled over its channels,
         over its own steps); its level (``asinh`` of each channel's mean) and
@@ -394,6 +394,8 @@ def build_transformer_classifier(
         channels (``C`` channels become ``2C + 1``), see
         :class:`~sktransformer.network.layers.SeriesStandardization`. For
         problems whose series differ in scale by orders of magnitude.
+        ``"series+asinh"``: the same, plus each series at its own amplitude,
+        log-compressed (``asinh=True`` of that layer; ``3C + 1`` channels).
     tokenizer, embed_dim, patch_size, patch_stride, stem_filters, \
 stem_kernel_size, stem_stride
         How series become tokens, see :func:`tokenize`.
@@ -504,8 +506,10 @@ def _single_network(
         x, lengths = PaddingMask(name="padding_mask")(x)
     if augmentation:
         x = SeriesAugmentation(augmentation, name="augmentation")(x, lengths=lengths)
-    if input_norm == "series":
-        x = SeriesStandardization(name="input_norm")(x, lengths=lengths)
+    if input_norm != "none":
+        x = SeriesStandardization(
+            asinh=input_norm == "series+asinh", name="input_norm"
+        )(x, lengths=lengths)
     if differences:
         # The slope of the series' own channels (standardised, if they are).
         x = SeriesDifferences(channels, name="differences")(x, lengths=lengths)

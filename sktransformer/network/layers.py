@@ -48,6 +48,11 @@ MAX_WARP = 0.1
 SCALE_SIGMA = 0.2
 #: Standard deviation of ``"jitter"`` noise, relative to each series' own.
 JITTER_SIGMA = 0.05
+#: Percentile of the training series' standard deviations that the
+#: compressed channels of ``SeriesStandardization(asinh=True)`` divide by:
+#: series at this scale or below keep their shape, larger ones are
+#: log-compressed.
+ASINH_QUANTILE = 10
 
 
 @keras.saving.register_keras_serializable(package="sktransformer")
@@ -322,6 +327,16 @@ class SeriesStandardization(keras.layers.Layer):
     scale), so that small differences are not blown up. Until adapted, the
     layer passes them raw.
 
+    With ``asinh=True``, each series also comes at its own amplitude,
+    log-compressed: ``C`` more channels, ``asinh`` of the centred series
+    divided by a scale of the training set (the ``ASINH_QUANTILE``-th
+    percentile of the training series' standard deviations, per channel),
+    then by the channel's training root mean square. Small series keep their
+    shape at about unit scale, large ones are compressed logarithmically, so
+    the network sees shape and amplitude together, as a classifier of raw
+    series would (``C`` channels become ``3C + 1``, the compressed ones after
+    the scaled ones). Until adapted, the scale and the root mean square are 1.
+
     With ``lengths`` (series of unequal lengths, zeros beyond each length),
     the statistics use each series' real steps only and the output is zero
     beyond them. A constant series scales to zeros.
@@ -333,6 +348,8 @@ class SeriesStandardization(keras.layers.Layer):
         (so series of any amplitude, 1e-20 or 1e30, are brought to unit
         scale; a series whose variations are below float32's resolution of
         its level, about 1e-6 of it, is not blown up).
+    asinh : bool, default=False
+        Add the log-compressed series at their own amplitude (above).
 
     Examples
     --------
@@ -350,9 +367,10 @@ class SeriesStandardization(keras.layers.Layer):
     True
     """
 
-    def __init__(self, epsilon=1e-12, **kw):
+    def __init__(self, epsilon=1e-12, asinh=False, **kw):
         super().__init__(**kw)
         self.epsilon = float(epsilon)
+        self.asinh = bool(asinh)
 
     def build(self, inputs_shape, lengths_shape=None):
         shape = (inputs_shape[-1] + 1,)
@@ -362,6 +380,14 @@ class SeriesStandardization(keras.layers.Layer):
         self.statistics_scale = self.add_weight(
             shape=shape, initializer="ones", trainable=False, name="statistics_scale"
         )
+        if self.asinh:
+            channels = (inputs_shape[-1],)
+            self.asinh_scale = self.add_weight(
+                shape=channels, initializer="ones", trainable=False, name="asinh_scale"
+            )
+            self.asinh_rms = self.add_weight(
+                shape=channels, initializer="ones", trainable=False, name="asinh_rms"
+            )
 
     def _standardise(self, inputs, lengths):
         """The scaled series, the raw ``(batch, C + 1)`` statistics, the mask."""
@@ -382,6 +408,11 @@ class SeriesStandardization(keras.layers.Layer):
         var = ops.sum(ops.square(centred), axis=(1, 2), keepdims=True)
         var = var / (count * ops.shape(x)[-1]) + self.epsilon
         scaled = centred * ops.rsqrt(var)
+        if self.asinh:
+            # The centred series over the training scale, without overflowing
+            # float32 (asinh(1e30) is 69).
+            ratio = ops.minimum(peak / self.asinh_scale, 1e30)
+            scaled = ops.concatenate([scaled, ops.arcsinh(centred * ratio)], axis=-1)
         statistics = ops.concatenate(
             [ops.arcsinh(mean * peak), 0.5 * ops.log(var) + ops.log(peak)], axis=-1
         )
@@ -402,28 +433,73 @@ class SeriesStandardization(keras.layers.Layer):
         series = np.asarray(series)
         if not self.built:
             self.build(series.shape)
-        chunks = []
-        for start in range(0, len(series), batch_size):
-            part = slice(start, start + batch_size)
-            chunk_lengths = None if lengths is None else np.asarray(lengths)[part]
-            chunk = np.nan_to_num(series[part], nan=0.0)
-            _, statistics, _ = self._standardise(chunk, chunk_lengths)
-            chunks.append(ops.convert_to_numpy(statistics).astype(np.float64))
-        statistics = np.concatenate(chunks)
+        if self.asinh:
+            self._adapt_asinh(series, lengths, batch_size)
+        statistics = np.concatenate(
+            [
+                ops.convert_to_numpy(self._standardise(chunk, chunk_lengths)[1])
+                for _, chunk, chunk_lengths in _chunks(series, lengths, batch_size)
+            ]
+        ).astype(np.float64)
         self.statistics_mean.assign(statistics.mean(axis=0))
         self.statistics_scale.assign(np.maximum(statistics.std(axis=0), 1.0))
 
+    def _adapt_asinh(self, series, lengths, batch_size):
+        """The compressed channels' scale, then their root mean square."""
+        n, steps, channels = series.shape
+        real = np.ones((n, steps), bool)
+        if lengths is not None:
+            real = np.arange(steps) < np.asarray(lengths)[:, None]
+        std = np.empty((n, channels))
+        for start in range(0, n, batch_size):
+            part = slice(start, start + batch_size)
+            chunk = np.where(real[part, :, None], series[part], np.nan)
+            std[part] = np.nanstd(chunk.astype(np.float64), axis=1)
+        self.asinh_scale.assign(
+            [_quantile_of_positive(std[:, c], ASINH_QUANTILE) for c in range(channels)]
+        )
+        self.asinh_rms.assign(np.ones(channels))
+        squares, count = np.zeros(channels), 0
+        for part, chunk, chunk_lengths in _chunks(series, lengths, batch_size):
+            scaled, _, _ = self._standardise(chunk, chunk_lengths)
+            compressed = ops.convert_to_numpy(scaled)[..., channels:].astype(np.float64)
+            squares += np.sum(np.square(compressed) * real[part, :, None], axis=(0, 1))
+            count += int(real[part].sum())
+        rms = np.sqrt(squares / max(count, 1))
+        self.asinh_rms.assign(np.where(rms > 0, rms, 1.0))
+
     def call(self, inputs, lengths=None):
         scaled, statistics, mask = self._standardise(inputs, lengths)
+        if self.asinh:
+            channels = ops.shape(inputs)[-1]
+            scaled = ops.concatenate(
+                [scaled[..., :channels], scaled[..., channels:] / self.asinh_rms],
+                axis=-1,
+            )
         statistics = (statistics - self.statistics_mean) / self.statistics_scale
         return ops.concatenate([scaled, statistics[:, None, :] * mask], axis=-1)
 
     def compute_output_spec(self, inputs, lengths=None):
-        shape = (*inputs.shape[:-1], 2 * inputs.shape[-1] + 1)
+        per_channel = 3 if self.asinh else 2
+        shape = (*inputs.shape[:-1], per_channel * inputs.shape[-1] + 1)
         return keras.KerasTensor(shape, dtype=self.compute_dtype)
 
     def get_config(self):
-        return {**super().get_config(), "epsilon": self.epsilon}
+        return {**super().get_config(), "epsilon": self.epsilon, "asinh": self.asinh}
+
+
+def _chunks(series, lengths, batch_size):
+    """``(rows, series with padding as zeros, lengths or None)``, a batch at a time."""
+    for start in range(0, len(series), batch_size):
+        part = slice(start, start + batch_size)
+        chunk_lengths = None if lengths is None else np.asarray(lengths)[part]
+        yield part, np.nan_to_num(series[part], nan=0.0), chunk_lengths
+
+
+def _quantile_of_positive(values, q):
+    """The ``q``-th percentile of the positive finite ``values``; 1 if none."""
+    values = values[np.isfinite(values) & (values > 0)]
+    return float(np.percentile(values, q)) if len(values) else 1.0
 
 
 @keras.saving.register_keras_serializable(package="sktransformer")
