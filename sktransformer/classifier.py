@@ -229,7 +229,8 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         constant channels, so series of very different amplitudes all reach
         the network at unit scale without losing their amplitude.
         ``"series+asinh"``: the same, plus each series at its own amplitude,
-        log-compressed, as more channels (shape and amplitude together).
+        log-compressed, as more channels (shape, amplitude and level
+        together).
         ``"none"``: the series as given (the seed). ``"auto"``: ``"series"``
         when the training series' scales span orders of magnitude, see
         :mod:`sktransformer.recommended`. See

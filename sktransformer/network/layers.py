@@ -327,15 +327,16 @@ class SeriesStandardization(keras.layers.Layer):
     scale), so that small differences are not blown up. Until adapted, the
     layer passes them raw.
 
-    With ``asinh=True``, each series also comes at its own amplitude,
-    log-compressed: ``C`` more channels, ``asinh`` of the centred series
-    divided by a scale of the training set (the ``ASINH_QUANTILE``-th
+    With ``asinh=True``, each series also comes at its own amplitude and
+    level, log-compressed: ``C`` more channels, ``asinh`` of the series as
+    given divided by a scale of the training set (the ``ASINH_QUANTILE``-th
     percentile of the training series' standard deviations, per channel),
     then by the channel's training root mean square. Small series keep their
     shape at about unit scale, large ones are compressed logarithmically, so
-    the network sees shape and amplitude together, as a classifier of raw
-    series would (``C`` channels become ``3C + 1``, the compressed ones after
-    the scaled ones). Until adapted, the scale and the root mean square are 1.
+    the network sees shape, amplitude and level together, as a classifier of
+    raw series would (``C`` channels become ``3C + 1``, the compressed ones
+    after the scaled ones). Until adapted, the scale and the root mean square
+    are 1.
 
     With ``lengths`` (series of unequal lengths, zeros beyond each length),
     the statistics use each series' real steps only and the output is zero
@@ -366,6 +367,12 @@ class SeriesStandardization(keras.layers.Layer):
     >>> bool(np.allclose(out[:, 0, 1:].mean(axis=0), 0.0, atol=1e-6))  # centred
     True
     """
+
+    #: Whether the compressed channels are of the centred series (each
+    #: series' level is a channel of its own either way) rather than of the
+    #: series as given; a switch for ``benchmarks/panel_study``'s comparisons
+    #: (its ``norm-asinh`` rows were of centred series).
+    ASINH_CENTRED = False
 
     def __init__(self, epsilon=1e-12, asinh=False, **kw):
         super().__init__(**kw)
@@ -412,7 +419,8 @@ class SeriesStandardization(keras.layers.Layer):
             # The centred series over the training scale, without overflowing
             # float32 (asinh(1e30) is 69).
             ratio = ops.minimum(peak / self.asinh_scale, 1e30)
-            scaled = ops.concatenate([scaled, ops.arcsinh(centred * ratio)], axis=-1)
+            view = centred if self.ASINH_CENTRED else x * mask
+            scaled = ops.concatenate([scaled, ops.arcsinh(view * ratio)], axis=-1)
         statistics = ops.concatenate(
             [ops.arcsinh(mean * peak), 0.5 * ops.log(var) + ops.log(peak)], axis=-1
         )
