@@ -416,8 +416,8 @@ class SeriesStandardization(keras.layers.Layer):
         var = var / (count * ops.shape(x)[-1]) + self.epsilon
         scaled = centred * ops.rsqrt(var)
         if self.asinh:
-            # The centred series over the training scale, without overflowing
-            # float32 (asinh(1e30) is 69).
+            # The series (centred, with ASINH_CENTRED) over the training
+            # scale, without overflowing float32 (asinh(1e30) is 69).
             ratio = ops.minimum(peak / self.asinh_scale, 1e30)
             view = centred if self.ASINH_CENTRED else x * mask
             scaled = ops.concatenate([scaled, ops.arcsinh(view * ratio)], axis=-1)
@@ -459,14 +459,12 @@ class SeriesStandardization(keras.layers.Layer):
         if lengths is not None:
             real = np.arange(steps) < np.asarray(lengths)[:, None]
         std = np.empty((n, channels))
-        for start in range(0, n, batch_size):
-            part = slice(start, start + batch_size)
-            chunk = np.where(real[part, :, None], series[part], np.nan)
-            std[part] = np.nanstd(chunk.astype(np.float64), axis=1)
+        for part, chunk, _ in _chunks(series, lengths, batch_size):
+            chunk = np.where(real[part, :, None], chunk.astype(np.float64), np.nan)
+            std[part] = np.nanstd(chunk, axis=1)
         self.asinh_scale.assign(
             [_quantile_of_positive(std[:, c], ASINH_QUANTILE) for c in range(channels)]
         )
-        self.asinh_rms.assign(np.ones(channels))
         squares, count = np.zeros(channels), 0
         for part, chunk, chunk_lengths in _chunks(series, lengths, batch_size):
             scaled, _, _ = self._standardise(chunk, chunk_lengths)
