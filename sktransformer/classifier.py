@@ -257,8 +257,11 @@ class TransformerTimeSeriesClassifier(KerasClassifier):
         Stride of each of the stem's convolutions: 2 halves the length at
         every stage, 1 keeps one token per time step. ``"auto"``: 1 for series
         too short to halve once and keep 8 tokens, else 2.
-    position_embedding : {"none", "learned", "sinusoidal"}, default="none"
-        Position embedding added to the tokens.
+    position_embedding : {"none", "learned", "sinusoidal", "relative"}, \
+default="none"
+        Position embedding added to the tokens, or ``"relative"``: a learned
+        bias per attention head and offset between tokens in every encoder
+        block, and no table added to the tokens.
     attention_dropout : float or None, default=None
         Dropout on the attention probabilities (None: ``dropout``).
     norm_first : bool, default=True

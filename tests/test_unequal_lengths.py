@@ -35,6 +35,14 @@ TOKENISED = {
         position_embedding="sinusoidal",
         pooling="tokens",
     ),
+    # Relative positions: a bias per offset between tokens, in attention.
+    "relative": dict(
+        tokenizer="conv",
+        stem_filters=(4,),
+        embed_dim=8,
+        position_embedding="relative",
+        pooling="tokens",
+    ),
     "tokens": dict(pooling="tokens", embed_dim=8, position_embedding="learned"),
     # The maximum over tokens must not see the padded (zeroed) tokens either.
     "tokens-max": dict(pooling="tokens-max", embed_dim=8, position_embedding="learned"),

@@ -246,6 +246,14 @@ CONFIGS = {
         "test_time_shifts": 1,
         "position_embedding": "none",
     },
+    # Stop 35: a learned bias per head and offset between tokens in every
+    # attention layer (T5, ConvTran's eRPE) instead of a table of absolute
+    # positions: shift-equivariant attention for small training sets.
+    "pos-rel": lambda n, T, k: {
+        **recommended_params(),
+        "test_time_shifts": 1,
+        "position_embedding": "relative",
+    },
     # Training batches of near-equal sizes (SeriesBatches.EVEN_SIZES): a fold
     # of 20 series in batches of 16 trained on 16 and 4 series every epoch,
     # the 4 with noisy BatchNorm statistics and gradient. Adopted at stop 33;

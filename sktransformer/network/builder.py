@@ -51,6 +51,7 @@ from .masking import (
     StepMask,
     TokenLengths,
 )
+from .relative import RelativeSelfAttention
 
 __all__ = [
     "build_transformer_classifier",
@@ -74,7 +75,9 @@ TOKENIZERS = ("none", "patch", "conv")
 POOLINGS = ("channels", "tokens", "tokens-max")
 #: The poolings over tokens (one feature per channel, any number of tokens).
 TOKEN_POOLINGS = ("tokens", "tokens-max")
-POSITION_EMBEDDINGS = ("none", "learned", "sinusoidal")
+#: "relative": no table added to the tokens, a learned bias per head and
+#: offset between tokens in every attention layer (:mod:`.relative`).
+POSITION_EMBEDDINGS = ("none", "learned", "sinusoidal", "relative")
 FF_ACTIVATIONS = ("relu", "gelu", "silu")
 INPUT_NORMS = ("none", "series", "series+asinh")
 
@@ -93,6 +96,7 @@ def transformer_encoder(
     drop_path: float = 0.0,
     name: str | None = None,
     attention_mask=None,
+    max_distance: int | None = None,
 ):
     """Apply one Transformer encoder block to a symbolic tensor.
 
@@ -128,6 +132,11 @@ def transformer_encoder(
         Which keys each query may attend to (padding masked out, see
         :class:`~sktransformer.network.masking.AttentionMask`); always
         ``MultiHeadAttention`` then.
+    max_distance : int, optional
+        Attend with
+        :class:`~sktransformer.network.relative.RelativeSelfAttention`, a
+        learned bias per head and offset between tokens up to this distance,
+        instead of ``MultiHeadAttention`` (and ``fast_attention``).
 
     Returns
     -------
@@ -153,7 +162,15 @@ def transformer_encoder(
         return x
 
     x = _norm(inputs, "norm1") if norm_first else inputs
-    if fast_attention and channels == 1 and attention_mask is None:
+    if max_distance is not None:
+        x = RelativeSelfAttention(
+            num_heads=num_heads,
+            key_dim=head_size,
+            max_distance=max_distance,
+            dropout=attention_dropout,
+            name=_name("attn"),
+        )(x, attention_mask=attention_mask)
+    elif fast_attention and channels == 1 and attention_mask is None:
         x = ScalarSelfAttention(
             num_heads=num_heads,
             key_dim=head_size,
@@ -399,8 +416,12 @@ def build_transformer_classifier(
     tokenizer, embed_dim, patch_size, patch_stride, stem_filters, \
 stem_kernel_size, stem_stride
         How series become tokens, see :func:`tokenize`.
-    position_embedding : {"none", "learned", "sinusoidal"}, default="none"
-        Position embedding added to the tokens.
+    position_embedding : {"none", "learned", "sinusoidal", "relative"}, \
+default="none"
+        Position embedding added to the tokens, or ``"relative"``: a learned
+        bias per attention head and offset between tokens in every block (see
+        :mod:`sktransformer.network.relative`), which sees series of any
+        length the same way.
     attention_dropout, norm_first, ff_activation, drop_path
         Encoder options, see :func:`transformer_encoder`. Stochastic depth
         grows linearly with depth up to ``drop_path`` in the last block.
@@ -529,14 +550,16 @@ def _single_network(
         attention_mask = AttentionMask(name="attention_mask")(x, lengths)
     else:
         x = tokens
-    if position_embedding != "none":
-        max_tokens = None
-        if any_length:
-            max_tokens = _token_count(
-                steps, tokenizer, patch_size, patch_stride, stem_filters, stem_stride
-            )
+    max_tokens = None
+    if any_length or position_embedding == "relative":
+        max_tokens = _token_count(
+            steps, tokenizer, patch_size, patch_stride, stem_filters, stem_stride
+        )
+    if position_embedding in ("learned", "sinusoidal"):
         x = PositionEmbedding(
-            position_embedding, max_tokens=max_tokens, name="position_embedding"
+            position_embedding,
+            max_tokens=max_tokens if any_length else None,
+            name="position_embedding",
         )(x)
     for block in range(num_transformer_blocks):
         x = transformer_encoder(
@@ -552,6 +575,8 @@ def _single_network(
             drop_path=drop_path * (block + 1) / num_transformer_blocks,
             name=f"block{block}",
             attention_mask=attention_mask,
+            # Every offset between the tokens of the longest training series.
+            max_distance=max_tokens - 1 if position_embedding == "relative" else None,
         )
     if final_norm:
         x = layers.LayerNormalization(epsilon=LAYER_NORM_EPSILON, name="final_norm")(x)
