@@ -20,16 +20,20 @@ appends the table to ``benchmarks/RESULTS.md``.
     python benchmarks/fit_phases.py --datasets FordA --stem-width 0.5  # a cheaper stem
     python benchmarks/fit_phases.py --datasets Beef FordA --jit-compile  # XLA
     python benchmarks/fit_phases.py --datasets Beef FordA --n-threads 1
+    python benchmarks/fit_phases.py --datasets Beef --n-members 1 3  # ensemble cost
 
 ``--jit-compile`` compiles the training step with XLA (Keras' ``jit_compile=True``),
 which Keras leaves off on machines without an accelerator and the estimator does
 not expose; ``--n-threads`` sets the estimator's ``n_threads`` (TensorFlow's
-thread pools; default: all cores).
+thread pools; default: all cores). ``--n-members`` times the fit with each
+given number of ensemble members instead of the rule's (``"auto"`` epochs
+then share their optimizer steps among that many).
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import subprocess
 import sys
@@ -38,7 +42,9 @@ from pathlib import Path
 RESULTS = Path(__file__).with_name("RESULTS.md")
 
 
-def child(dataset, epochs, stem_width=1.0, jit_compile=False, n_threads=None):
+def child(
+    dataset, epochs, stem_width=1.0, jit_compile=False, n_threads=None, n_members=None
+):
     """One short fit in this process; prints its phases as one JSON line."""
     import time
     import warnings
@@ -75,6 +81,8 @@ def child(dataset, epochs, stem_width=1.0, jit_compile=False, n_threads=None):
     (X, y), _ = _load_splits(dataset, None)
     clock = Clock()
     params = recommended_params()
+    if n_members is not None:
+        params["n_members"] = n_members
     if stem_width != 1.0:
         # The rule's stem stages, each with stem_width times its filters.
         probe = TransformerTimeSeriesClassifier(**params, random_state=0)
@@ -123,6 +131,13 @@ def main():
         "--jit-compile", action="store_true", help="compile the steps with XLA"
     )
     parser.add_argument("--n-threads", type=int, help="the estimator's n_threads")
+    parser.add_argument(
+        "--n-members",
+        type=int,
+        nargs="+",
+        default=[None],
+        help="time each of these ensemble sizes (default: the rule's)",
+    )
     parser.add_argument("--record", action="store_true")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -140,13 +155,14 @@ def main():
     )
     rows, totals = [], [0.0, 0.0]
     print(header, flush=True)
-    for dataset in datasets:
+    for dataset, n_members in itertools.product(datasets, args.n_members):
         options = {
             "dataset": dataset,
             "epochs": args.epochs,
             "stem_width": args.stem_width,
             "jit_compile": args.jit_compile,
             "n_threads": args.n_threads,
+            "n_members": n_members,
         }
         command = [sys.executable, __file__, "--child", json.dumps(options)]
         done = subprocess.run(command, check=True, capture_output=True, text=True)
@@ -177,6 +193,11 @@ def main():
             + ("" if args.stem_width == 1 else f" (stem filters x{args.stem_width:g})")
             + (", training step compiled with XLA" if args.jit_compile else "")
             + ("" if args.n_threads is None else f", n_threads={args.n_threads}")
+            + (
+                ""
+                if args.n_members == [None]
+                else ", n_members as in the table (not the rule's)"
+            )
             + ", random_state=0, timed over its first "
             f"{args.epochs} epochs in a fresh process per problem. setup: from fit "
             "to the first step; first step: tracing (or compiling) the training "
