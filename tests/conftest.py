@@ -1,6 +1,7 @@
 """Shared fixtures: tiny networks and short series keep the suite fast."""
 
 import os
+import pickle
 from pathlib import Path
 
 import numpy as np
@@ -81,3 +82,19 @@ def op_determinism_enabled():
     from tensorflow.python.framework import config
 
     return bool(config.is_op_determinism_enabled())
+
+
+def assert_pickles_and_saves(clf, X, tmp_path):
+    """Check that a pickle of fitted ``clf`` predicts as it does; save its network.
+
+    Returns the network reloaded from a ``.keras`` file, for the caller's checks.
+    """
+    import keras  # (after TF_CPP_MIN_LOG_LEVEL above)
+
+    expected = clf.predict_proba(X)
+    np.testing.assert_array_equal(
+        pickle.loads(pickle.dumps(clf)).predict_proba(X), expected
+    )
+    path = tmp_path / "model.keras"
+    clf.model_.save(path)
+    return keras.models.load_model(path)

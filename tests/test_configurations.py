@@ -5,8 +5,6 @@ Every option defaults to the seed (tested in test_classifier.py); here each one
 is shown to build what it says and to train through the estimator.
 """
 
-import pickle
-
 import keras
 import numpy as np
 import pytest
@@ -23,7 +21,7 @@ from sktransformer.network.layers import (
 from sktransformer.network.losses import SmoothedSparseCategoricalCrossentropy
 from sktransformer.recommended import RECOMMENDED_PARAMS
 
-from .conftest import TINY, TINY_TOKENISED
+from .conftest import TINY, TINY_TOKENISED, assert_pickles_and_saves
 
 SMALL = dict(
     head_size=4,
@@ -409,13 +407,7 @@ def test_new_options_round_trip_through_pickle_and_keras_files(series_data, tmp_
         "epochs": 1,
     }
     clf = TransformerTimeSeriesClassifier(**params, random_state=0).fit(X, y)
-    expected = clf.predict_proba(X)
-    np.testing.assert_array_equal(
-        pickle.loads(pickle.dumps(clf)).predict_proba(X), expected
-    )
-    path = tmp_path / "model.keras"
-    clf.model_.save(path)
-    reloaded = keras.models.load_model(path)
+    reloaded = assert_pickles_and_saves(clf, X, tmp_path)
     # The file holds the network; test-time shifts are the estimator's.
     one_pass = clf.set_params(test_time_shifts=1).predict_proba(X)
     np.testing.assert_allclose(reloaded.predict(X, verbose=0), one_pass, rtol=1e-5)

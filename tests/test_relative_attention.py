@@ -1,7 +1,5 @@
 """``position_embedding="relative"``: attention with a learned bias per offset."""
 
-import pickle
-
 import keras
 import numpy as np
 import pytest
@@ -11,6 +9,7 @@ from sktransformer import TransformerTimeSeriesClassifier
 from sktransformer.network import build_transformer_classifier
 from sktransformer.network.relative import RelativeSelfAttention
 
+from .conftest import assert_pickles_and_saves
 from .test_configurations import SMALL
 
 
@@ -137,14 +136,10 @@ def test_seeded_fits_agree_and_seeds_draw_the_projections(series_data):
 def test_round_trips_through_pickle_and_keras_files(series_data, tmp_path):
     X, y = series_data
     clf = _relative(random_state=0, test_time_shifts=1).fit(X, y)
-    expected = clf.predict_proba(X)
-    np.testing.assert_array_equal(
-        pickle.loads(pickle.dumps(clf)).predict_proba(X), expected
+    reloaded = assert_pickles_and_saves(clf, X, tmp_path)
+    np.testing.assert_allclose(
+        reloaded.predict(X, verbose=0), clf.predict_proba(X), rtol=1e-5
     )
-    path = tmp_path / "model.keras"
-    clf.model_.save(path)
-    reloaded = keras.models.load_model(path)
-    np.testing.assert_allclose(reloaded.predict(X, verbose=0), expected, rtol=1e-5)
 
 
 def test_grid_search_over_position_embeddings(series_data):

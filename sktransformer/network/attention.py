@@ -35,7 +35,7 @@ from fractions import Fraction
 import keras
 from keras import ops
 
-__all__ = ["ScalarSelfAttention"]
+__all__ = ["ScalarSelfAttention", "AttentionProjections"]
 
 # Random bits drawn per integer sample for the dropout mask: one
 # ``keras.random.randint(..., 0, 2**30)`` word holds the keep/drop bits of
@@ -296,8 +296,34 @@ class _ProjectionWeights(keras.layers.Layer):
         )
 
 
+class AttentionProjections:
+    """The public projections of an attention layer, as ``MultiHeadAttention``'s.
+
+    ``query_dense``, ``key_dense``, ``value_dense`` and ``output_dense``: the
+    layers :func:`~sktransformer.network.iter_layers` visits (so that
+    :func:`~sktransformer._seeding.seed_network` redraws their weights). The
+    layer sets ``_query_dense`` and the others in ``build``.
+    """
+
+    @property
+    def query_dense(self):
+        return self._query_dense
+
+    @property
+    def key_dense(self):
+        return self._key_dense
+
+    @property
+    def value_dense(self):
+        return self._value_dense
+
+    @property
+    def output_dense(self):
+        return self._output_dense
+
+
 @keras.saving.register_keras_serializable(package="sktransformer")
-class ScalarSelfAttention(keras.layers.Layer):
+class ScalarSelfAttention(AttentionProjections, keras.layers.Layer):
     """Multi-head self-attention on a width-1 series, computed in closed form.
 
     Same weights and same function as
@@ -456,22 +482,6 @@ class ScalarSelfAttention(keras.layers.Layer):
         self._output_dense = self._projection(
             "attention_output", (heads, vdim, 1), (1,)
         )
-
-    @property
-    def query_dense(self):
-        return self._query_dense
-
-    @property
-    def key_dense(self):
-        return self._key_dense
-
-    @property
-    def value_dense(self):
-        return self._value_dense
-
-    @property
-    def output_dense(self):
-        return self._output_dense
 
     def collapsed_parameters(self):
         """Per-head scalars the layer actually uses.

@@ -25,6 +25,8 @@ from numbers import Integral
 import keras
 from keras import layers, ops
 
+from .attention import AttentionProjections
+
 __all__ = ["RelativeSelfAttention"]
 
 # Score of a masked key: exp() of it is 0 next to any real score.
@@ -32,7 +34,7 @@ _MASKED_SCORE = -1e9
 
 
 @keras.saving.register_keras_serializable(package="sktransformer")
-class RelativeSelfAttention(keras.layers.Layer):
+class RelativeSelfAttention(AttentionProjections, keras.layers.Layer):
     """Multi-head self-attention with a relative position bias.
 
     Parameters
@@ -119,22 +121,6 @@ class RelativeSelfAttention(keras.layers.Layer):
             initializer="zeros",
             name="relative_bias",
         )
-
-    @property
-    def query_dense(self):
-        return self._query_dense
-
-    @property
-    def key_dense(self):
-        return self._key_dense
-
-    @property
-    def value_dense(self):
-        return self._value_dense
-
-    @property
-    def output_dense(self):
-        return self._output_dense
 
     def position_bias(self, tokens):
         """The ``(num_heads, tokens, tokens)`` bias added to the scores."""
