@@ -254,6 +254,14 @@ CONFIGS = {
         "test_time_shifts": 1,
         "position_embedding": "relative",
     },
+    # Stop 35: stem convolutions twice as long (15 time points at each
+    # stage): the first stage sees twice as much of a cycle of PLAID's
+    # currents, the tokens a receptive field twice as wide.
+    "stem-k15": lambda n, T, k: {
+        **recommended_params(),
+        "test_time_shifts": 1,
+        "stem_kernel_size": 15,
+    },
     # Training batches of near-equal sizes (SeriesBatches.EVEN_SIZES): a fold
     # of 20 series in batches of 16 trained on 16 and 4 series every epoch,
     # the 4 with noisy BatchNorm statistics and gradient. Adopted at stop 33;

@@ -65,7 +65,7 @@ class RelativeSelfAttention(AttentionProjections, keras.layers.Layer):
     >>> import numpy as np
     >>> from sktransformer.network.relative import RelativeSelfAttention
     >>> layer = RelativeSelfAttention(num_heads=2, key_dim=4, max_distance=3)
-    >>> layer(np.zeros((1, 5, 8), "float32")).shape
+    >>> tuple(layer(np.zeros((1, 5, 8), "float32")).shape)
     (1, 5, 8)
     """
 
