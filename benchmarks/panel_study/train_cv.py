@@ -349,6 +349,48 @@ CONFIGS = {
         **recommended_params(),
         "augmentation": ("shift", "jitter"),
     },
+    # Stop 36: under input_norm="series" the scaled channels do not change
+    # when a series is multiplied by a factor, so the "scale" augmentation
+    # only perturbs the level and scale channels, the amplitude that tells
+    # PLAID's appliances apart. Without it.
+    "noscale": lambda n, T, k: {
+        **recommended_params(),
+        "test_time_shifts": 1,
+        "augmentation": ("shift", "jitter"),
+    },
+    # Stop 36, a wider look at PLAID (537 series, the one problem of issue 10
+    # behind MiniRocket inside TRAIN): one stem stage fewer than the rule
+    # (twice the tokens); a learning rate three times higher.
+    "stem-less": lambda n, T, k: {
+        **recommended_params(),
+        "test_time_shifts": 1,
+        "stem_filters": (16, 32, 64, 64)[
+            : int(min(max(math.floor(math.log2(T / 8)), 1), 4)) - 1 or 1
+        ],
+    },
+    "lr3e-3": lambda n, T, k: {
+        **recommended_params(),
+        "test_time_shifts": 1,
+        "learning_rate": 3e-3,
+    },
+    # The learning rate in proportion to the batch size (the linear scaling
+    # rule, with the recommended 5% warm-up): 1e-3 at the smallest batches
+    # (16, the small sets, unchanged), 2e-3 at 32, 4e-3 at 64.
+    "lr-lin": lambda n, T, k: {
+        **recommended_params(),
+        "test_time_shifts": 1,
+        "learning_rate": 1e-3
+        * resolve_auto(recommended_params(), TrainingSet(n, T, 1, k))["batch_size"]
+        / 16,
+    },
+    # Without dropout and stochastic depth (stopped after one fold, scored
+    # without the shifts).
+    "drop0": lambda n, T, k: {
+        **recommended_params(),
+        "test_time_shifts": 1,
+        "dropout": 0.0,
+        "drop_path": 0.0,
+    },
     "rec-norm": lambda n, T, k: {**recommended_params(), "input_norm": "series"},
     # The same after SeriesStandardization batch-normalised its level and
     # scale channels (commit 2d1c6b3), then standardised them with statistics
