@@ -8,26 +8,35 @@ its phases with a Keras callback:
   ``"auto"`` rules, building the network, adapting its normalisation);
 - *first step*: the first optimizer step, which traces the training step into
   a graph (or compiles it, on JAX) before running it;
-- *step*: the median of the later steps.
+- *step*: the median of the later steps;
+- *later compiles*: the later steps that took more than ``SLOW`` times the
+  median, and the time they took beyond it. Series of unequal lengths come in
+  batches of several lengths (``SeriesBatches``): a batch of a new shape is
+  traced again on TensorFlow, and compiled again on JAX, whose compiled steps
+  have fixed shapes.
 
 The full recommended fit runs ``steps`` optimizer steps (its ``"auto"``
 epochs times the batches per epoch), so it takes about ``setup + first step +
-(steps - 1) * step``: the *fixed share* is the part of that estimate which does
-not depend on the number of steps. Prints the machine and, with ``--record``,
-appends the table to ``benchmarks/RESULTS.md``.
+(steps - 1) * step + later compiles`` (the compiles seen in the timed epochs:
+shapes first met later are not counted): the *fixed share* is the part of that
+estimate which does not depend on the number of steps. Prints the machine and,
+with ``--record``, appends the table to ``benchmarks/RESULTS.md``.
 
     python benchmarks/fit_phases.py --panel development --record
     python benchmarks/fit_phases.py --datasets FordA --stem-width 0.5  # a cheaper stem
     python benchmarks/fit_phases.py --datasets Beef FordA --jit-compile  # XLA
     python benchmarks/fit_phases.py --datasets Beef FordA --n-threads 1
     python benchmarks/fit_phases.py --datasets Beef --n-members 1 3  # ensemble cost
+    python benchmarks/fit_phases.py --datasets PLAID --backends tensorflow jax
 
 ``--jit-compile`` compiles the training step with XLA (Keras' ``jit_compile=True``),
 which Keras leaves off on machines without an accelerator and the estimator does
 not expose; ``--n-threads`` sets the estimator's ``n_threads`` (TensorFlow's
 thread pools; default: all cores). ``--n-members`` times the fit with each
 given number of ensemble members instead of the rule's (``"auto"`` epochs
-then share their optimizer steps among that many).
+then share their optimizer steps among that many). ``--backends`` runs each
+problem on each Keras backend (``KERAS_BACKEND`` of the fresh process; default:
+the one this process would use).
 """
 
 from __future__ import annotations
@@ -35,11 +44,14 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
+#: A later step this many times slower than the median traced or compiled anew.
+SLOW = 10
 
 
 def child(
@@ -96,14 +108,19 @@ def child(
     start = time.perf_counter()
     clf.fit(X, y)
     steps = np.diff(clock.times)
+    step = float(np.median(steps[1:]))
+    slow = steps[1:][steps[1:] > SLOW * step]
     resolved = clf.resolved_params_
     print(
         json.dumps(
             {
                 "dataset": dataset,
+                "backend": keras.backend.backend(),
                 "setup": clock.times[0] - start,
                 "first": float(steps[0]),
-                "step": float(np.median(steps[1:])),
+                "step": step,
+                "compiles": len(slow),
+                "compile_s": float(np.sum(slow - step)),
                 "steps": resolved["epochs"] * clock.batches_per_epoch,
                 "members": resolved["n_members"],
                 "batch_size": resolved["batch_size"],
@@ -138,6 +155,13 @@ def main():
         default=[None],
         help="time each of these ensemble sizes (default: the rule's)",
     )
+    parser.add_argument(
+        "--backends",
+        nargs="+",
+        default=[None],
+        choices=["tensorflow", "jax", "torch"],
+        help="run each problem on each of these Keras backends",
+    )
     parser.add_argument("--record", action="store_true")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -150,12 +174,14 @@ def main():
     datasets = args.datasets or PANELS[args.panel]
     print(machine_description(), flush=True)
     header = (
-        "| problem | members | batch | stem filters | steps | setup s | first step s "
-        "| step ms | estimated fit s | fixed share |"
+        "| problem | backend | members | batch | stem filters | steps | setup s "
+        "| first step s | step ms | later compiles (s) | estimated fit s "
+        "| fixed share |"
     )
-    rows, totals = [], [0.0, 0.0]
+    rows, totals = [], {}  # backend: [fixed, estimated fit]
     print(header, flush=True)
-    for dataset, n_members in itertools.product(datasets, args.n_members):
+    runs = itertools.product(datasets, args.backends, args.n_members)
+    for dataset, backend, n_members in runs:
         options = {
             "dataset": dataset,
             "epochs": args.epochs,
@@ -165,26 +191,34 @@ def main():
             "n_members": n_members,
         }
         command = [sys.executable, __file__, "--child", json.dumps(options)]
-        done = subprocess.run(command, check=True, capture_output=True, text=True)
+        env = dict(os.environ, **({"KERAS_BACKEND": backend} if backend else {}))
+        done = subprocess.run(
+            command, check=True, capture_output=True, text=True, env=env
+        )
         r = json.loads(done.stdout.strip().splitlines()[-1])
-        if r["jit"] != args.jit_compile:
+        # (JAX compiles every step with XLA: --jit-compile is TensorFlow's.)
+        if r["backend"] == "tensorflow" and r["jit"] != args.jit_compile:
             raise SystemExit(f"{dataset}: the step was compiled with jit={r['jit']}")
-        fixed = r["setup"] + r["first"]
+        fixed = r["setup"] + r["first"] + r["compile_s"]
         estimate = fixed + (r["steps"] - 1) * r["step"]
-        totals[0] += fixed
-        totals[1] += estimate
+        total = totals.setdefault(r["backend"], [0.0, 0.0])
+        total[0] += fixed
+        total[1] += estimate
         rows.append(
-            f"| {dataset} | {r['members']} | {r['batch_size']} "
+            f"| {dataset} | {r['backend']} | {r['members']} | {r['batch_size']} "
             f"| {' '.join(map(str, r['stem']))} | {r['steps']} "
             f"| {r['setup']:.1f} | {r['first']:.1f} | {1000 * r['step']:.0f} "
+            f"| {r['compiles']} ({r['compile_s']:.1f}) "
             f"| {estimate:.0f} | {fixed / estimate:.0%} |"
         )
         print(rows[-1], flush=True)
-    rows.append(
-        f"| **all** | | | | | | | | {totals[1]:.0f} | {totals[0] / totals[1]:.0%} |"
-    )
-    print(rows[-1], flush=True)
-    table = "\n".join([header, "|---|---|---|---|---|---|---|---|---|---|", *rows])
+    for backend, (fixed, estimate) in totals.items():
+        rows.append(
+            f"| **all** | {backend} | | | | | | | | | {estimate:.0f} "
+            f"| {fixed / estimate:.0%} |"
+        )
+        print(rows[-1], flush=True)
+    table = "\n".join([header, "|---" * 12 + "|", *rows])
     if args.record:
         record(
             RESULTS,
@@ -193,6 +227,7 @@ def main():
             + ("" if args.stem_width == 1 else f" (stem filters x{args.stem_width:g})")
             + (", training step compiled with XLA" if args.jit_compile else "")
             + ("" if args.n_threads is None else f", n_threads={args.n_threads}")
+            + ("" if args.backends == [None] else ", on the table's Keras backends")
             + (
                 ""
                 if args.n_members == [None]
@@ -201,9 +236,12 @@ def main():
             + ", random_state=0, timed over its first "
             f"{args.epochs} epochs in a fresh process per problem. setup: from fit "
             "to the first step; first step: tracing (or compiling) the training "
-            "step and running it; step: the median later step. Estimated fit = "
-            "setup + first step + (steps - 1) x step; fixed share = (setup + "
-            f"first step) / estimated fit.\n\n{table}",
+            "step and running it; step: the median later step; later compiles: "
+            f"the later steps over {SLOW} times the median (a batch of a new "
+            "shape traced or compiled), and their time beyond it. Estimated fit = "
+            "setup + first step + (steps - 1) x step + later compiles; fixed "
+            "share = (setup + first step + later compiles) / estimated fit."
+            f"\n\n{table}",
             command=script_command(__file__),
         )
 
