@@ -159,7 +159,7 @@ def main():
         "--backends",
         nargs="+",
         default=[None],
-        choices=["tensorflow", "jax", "torch"],
+        choices=["tensorflow", "jax"],
         help="run each problem on each of these Keras backends",
     )
     parser.add_argument("--record", action="store_true")
@@ -192,9 +192,14 @@ def main():
         }
         command = [sys.executable, __file__, "--child", json.dumps(options)]
         env = dict(os.environ, **({"KERAS_BACKEND": backend} if backend else {}))
-        done = subprocess.run(
-            command, check=True, capture_output=True, text=True, env=env
-        )
+        done = subprocess.run(command, capture_output=True, text=True, env=env)
+        if done.returncode:
+            # A missing backend or problem: say which, with the child's last lines.
+            tail = "\n".join(done.stderr.strip().splitlines()[-5:])
+            raise SystemExit(
+                f"{dataset} on {backend or 'the default backend'}: the fit failed "
+                f"(exit status {done.returncode}):\n{tail}"
+            )
         r = json.loads(done.stdout.strip().splitlines()[-1])
         # (JAX compiles every step with XLA: --jit-compile is TensorFlow's.)
         if r["backend"] == "tensorflow" and r["jit"] != args.jit_compile:
